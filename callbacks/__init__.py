@@ -1,0 +1,15 @@
+"""Callbacks, one module per page, registered on each app built by create_app.
+
+Each module exposes `register(app)` using `app.callback`: `dash.callback` keeps a
+process-wide list that only the first app receives, which breaks the app factory
+(several apps per process in tests, one per gunicorn worker).
+"""
+
+from callbacks import dechets, shell, supervision, systeme
+
+MODULES = (shell, supervision, dechets, systeme)
+
+
+def register_callbacks(app) -> None:
+    for module in MODULES:
+        module.register(app)

@@ -1,0 +1,13 @@
+/* Clientside helpers for the infinite grids: refetch rows when filters change. */
+window.dash_clientside = Object.assign({}, window.dash_clientside, {
+  hvGrid: {
+    purge: function () {
+      var id = dash_clientside.callback_context.outputs_list.id;
+      try {
+        var api = dash_ag_grid.getApi(id);
+        if (api) { api.purgeInfiniteCache(); }
+      } catch (e) { /* grid not mounted yet: it will load with the new filters */ }
+      return window.dash_clientside.no_update;
+    }
+  }
+});

@@ -1,0 +1,688 @@
+"""Ingest bench: simulated sensors publishing to the real Mosquitto.
+
+Prints, for each database backend, in one run:
+- the ceiling: messages/s received by a bare paho subscriber that only counts;
+- the sustained rate stored by the real `MqttListener` + `IngestPipeline`, from the
+  first publish to the moment `readings` holds every message (zero loss checked);
+- the publish-to-commit latency (p50/p95/p99) at a paced rate (default 2,000/s).
+
+Run from the repository root (Mosquitto at --mqtt-url, PostgreSQL for --db
+postgresql with trust auth; the bench creates and drops its own database):
+
+    python -m bench.ingest --db both
+
+It prints figures; it asserts nothing. See docs/PERFORMANCE.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import multiprocessing as mp
+import os
+import platform
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+PG_BENCH_DB = "hv_bench"
+PG_BENCH_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
+POLL_S = 0.05  # how often the stored count is read from the database
+CONNECT_TIMEOUT_S = 15.0
+
+log = logging.getLogger("bench.ingest")
+
+
+# -- the publisher process ----------------------------------------------------
+@dataclass
+class PublishPlan:
+    """What one publisher process sends: N distinct (sensor, ts) readings."""
+
+    url: str
+    topic_root: str
+    dev_euis: list[str]
+    base: datetime  # newest measurement time; older ones step back a minute a round
+    messages: int
+    rate: float | None = None  # None: as fast as possible
+
+
+@dataclass
+class PublishResult:
+    sent: int = 0
+    acked: int = 0
+    first_publish: float = 0.0  # time.time()
+    all_acked: float = 0.0
+    error: str | None = None
+
+
+def _reading(plan: PublishPlan, i: int, seq: int):
+    from services.simulator import SimReading
+
+    sensors = len(plan.dev_euis)
+    round_, sensor = divmod(i, sensors)
+    return SimReading(
+        dev_eui=plan.dev_euis[sensor],
+        measured_at=plan.base - timedelta(minutes=round_),
+        distance_mm=400 + (i * 37) % 1500,
+        battery_pct=float(60 + i % 40),
+        temperature_c=round(5.0 + (i % 100) / 10, 1),
+        tilt=False,
+        seq=seq,
+    )
+
+
+def _message(plan: PublishPlan, i: int, seq: int) -> tuple[str, bytes]:
+    from services.simulator import native_payload, native_topic
+
+    reading = _reading(plan, i, seq)
+    return native_topic(plan.topic_root, reading.dev_eui), native_payload(reading)
+
+
+def publisher_main(plan: PublishPlan, conn) -> None:
+    """Child process: connect, get ready, wait for "go", publish, report."""
+    result = PublishResult()
+    all_acked = threading.Event()
+    acked = [0]
+
+    def on_publish(_client, _userdata, _mid, _reason, _properties):
+        acked[0] += 1
+        if acked[0] >= plan.messages:
+            all_acked.set()
+
+    # MQTT 3.1.1 like most network-server bridges; QoS 1, paho's default window.
+    client = mqtt.Client(
+        CallbackAPIVersion.VERSION2,
+        client_id=f"{plan.topic_root}-pub",
+        protocol=mqtt.MQTTv311,
+    )
+    client.on_publish = on_publish
+    host, port = _host_port(plan.url)
+    try:
+        client.connect(host, port, keepalive=60)
+    except OSError as error:
+        conn.send(("error", f"publisher cannot connect: {error}"))
+        return
+    client.loop_start()
+    # Payloads of the as-fast-as-possible runs are encoded before the clock starts.
+    ready = (
+        [_message(plan, i, i) for i in range(plan.messages)]
+        if plan.rate is None
+        else None
+    )
+    conn.send(("ready", None))
+    conn.recv()  # "go"
+    result.first_publish = time.time()
+    if ready is not None:
+        for topic, payload in ready:
+            client.publish(topic, payload, qos=1)
+        result.sent = len(ready)
+    else:  # paced: the publish time (µs since the epoch) travels in `seq`
+        start = time.monotonic()
+        sent = 0
+        while sent < plan.messages:
+            due = min(plan.messages, int((time.monotonic() - start) * plan.rate) + 1)
+            while sent < due:
+                topic, payload = _message(plan, sent, time.time_ns() // 1000)
+                client.publish(topic, payload, qos=1)
+                sent += 1
+            time.sleep(0.001)
+        result.sent = sent
+    if all_acked.wait(120):
+        result.all_acked = time.time()
+    else:
+        result.error = "publisher: PUBACKs missing after 120 s"
+    result.acked = acked[0]
+    client.disconnect()
+    client.loop_stop()
+    conn.send(("done", result))
+
+
+class Publisher:
+    """The publisher child process, driven from the bench."""
+
+    def __init__(self, plan: PublishPlan):
+        ctx = mp.get_context("spawn")  # no inherited threads, its own GIL
+        self._conn, child = ctx.Pipe()
+        self.process = ctx.Process(
+            target=publisher_main, args=(plan, child), name="bench-publisher"
+        )
+        self.result: PublishResult | None = None
+
+    def start(self) -> None:
+        self.process.start()
+        if not self._conn.poll(120):
+            raise RuntimeError("publisher not ready after 120 s")
+        kind, value = self._conn.recv()
+        if kind != "ready":
+            raise RuntimeError(value)
+
+    def go(self) -> None:
+        self._conn.send("go")
+
+    def done(self) -> bool:
+        if self.result is None and self._conn.poll():
+            kind, value = self._conn.recv()
+            self.result = value if kind == "done" else PublishResult(error=value)
+        return self.result is not None
+
+    def join(self, timeout: float = 150.0) -> PublishResult:
+        deadline = time.monotonic() + timeout
+        while not self.done() and time.monotonic() < deadline:
+            if not self.process.is_alive() and not self._conn.poll():
+                break
+            time.sleep(0.05)
+        self.process.join(5)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(5)
+        return self.result or PublishResult(error="publisher died")
+
+
+# -- helpers --------------------------------------------------------------------
+def _host_port(url: str) -> tuple[str, int]:
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    return parsed.hostname or "127.0.0.1", parsed.port or 1883
+
+
+def _new_root() -> str:
+    return "bench" + uuid.uuid4().hex[:10]
+
+
+def _purge_session(url: str, client_id: str) -> None:
+    """Drop the persistent session the listener left on the broker."""
+    client = mqtt.Client(
+        CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5
+    )
+    host, port = _host_port(url)
+    properties = Properties(PacketTypes.CONNECT)
+    properties.SessionExpiryInterval = 0
+    try:
+        client.connect(host, port, clean_start=True, properties=properties)
+        client.loop_start()
+        time.sleep(0.2)
+        client.disconnect()
+        client.loop_stop()
+    except OSError:
+        log.warning("session %s not purged from the broker", client_id)
+
+
+def _percentile(sorted_values: list[float], q: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    index = min(len(sorted_values) - 1, max(0, round(q / 100 * len(sorted_values)) - 1))
+    return sorted_values[index]
+
+
+def _count_readings(database) -> int:
+    from sqlalchemy import func, select
+
+    from db.models import Reading
+
+    with database.session() as session:
+        return session.scalar(select(func.count()).select_from(Reading))
+
+
+# -- the three measurements -------------------------------------------------------
+@dataclass
+class Ceiling:
+    received: int = 0
+    expected: int = 0
+    seconds: float = 0.0
+    publish_rate: float = 0.0
+    error: str | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.received / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class Stored:
+    stored: int = 0
+    expected: int = 0
+    seconds: float = 0.0
+    publish_rate: float = 0.0
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    error: str | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.stored / self.seconds if self.seconds else 0.0
+
+    @property
+    def zero_loss(self) -> bool:
+        return self.stored == self.expected and self.rejected == 0
+
+
+@dataclass
+class Latency:
+    rate: float = 0.0  # asked
+    achieved: float = 0.0
+    expected: int = 0
+    stored: int = 0
+    ms: list[float] = field(default_factory=list)
+    error: str | None = None
+
+    def p(self, q: float) -> float:
+        return _percentile(self.ms, q)
+
+
+def _wait_connected(listener) -> None:
+    deadline = time.monotonic() + CONNECT_TIMEOUT_S
+    while listener.state != "connected":
+        if time.monotonic() > deadline:
+            raise RuntimeError("MQTT listener not subscribed after 15 s")
+        time.sleep(0.02)
+
+
+def run_ceiling(args, dev_euis: list[str], base: datetime) -> Ceiling:
+    """A bare paho subscriber (MQTT 5, QoS 1) that only counts."""
+    root = _new_root()
+    out = Ceiling(expected=args.messages)
+    state = {"count": 0, "last": 0.0}
+    subscribed = threading.Event()
+
+    def on_message(_client, _userdata, _message):
+        state["count"] += 1
+        state["last"] = time.time()
+
+    client = mqtt.Client(
+        CallbackAPIVersion.VERSION2, client_id=f"{root}-count", protocol=mqtt.MQTTv5
+    )
+    client.on_connect = lambda c, *_: c.subscribe(f"{root}/waste/+/up", qos=1)
+    client.on_subscribe = lambda *_: subscribed.set()
+    client.on_message = on_message
+    host, port = _host_port(args.mqtt_url)
+    client.connect(host, port, keepalive=60, clean_start=True)
+    client.loop_start()
+    publisher = Publisher(
+        PublishPlan(args.mqtt_url, root, dev_euis, base, args.messages)
+    )
+    try:
+        if not subscribed.wait(CONNECT_TIMEOUT_S):
+            raise RuntimeError("bare subscriber not subscribed after 15 s")
+        publisher.start()
+        publisher.go()
+        _wait_for(lambda: state["count"], args.messages, publisher, args.stall)
+    finally:
+        result = publisher.join()
+        client.disconnect()
+        client.loop_stop()
+    out.received = state["count"]
+    out.seconds = state["last"] - result.first_publish if out.received else 0.0
+    out.publish_rate = _publish_rate(result)
+    out.error = result.error
+    return out
+
+
+def _publish_rate(result: PublishResult) -> float:
+    if not result.all_acked:
+        return 0.0
+    return result.acked / (result.all_acked - result.first_publish)
+
+
+def _wait_for(count, target: int, publisher: Publisher, stall_s: float) -> float:
+    """Poll count() until it reaches target, or nothing moved for stall_s after
+    publishing; returns the wall time at which its final value was first seen."""
+    last, moved, seen = -1, time.monotonic(), time.time()
+    while True:
+        now = count()
+        if now != last:
+            last, moved, seen = now, time.monotonic(), time.time()
+        if now >= target:
+            return seen
+        if publisher.done() and time.monotonic() - moved > stall_s:
+            return seen
+        time.sleep(POLL_S)
+
+
+def run_stored(args, database, dev_euis: list[str], base: datetime) -> Stored:
+    """The real listener + pipeline; N messages as fast as the publisher can."""
+    from services.ingest import IngestPipeline
+    from services.mqtt_listener import MqttListener
+
+    root = _new_root()
+    client_id = f"{root}-ingest"
+    out = Stored(expected=args.messages)
+    baseline = _count_readings(database)
+    pipeline = IngestPipeline(database, topic_root=root)
+    listener = MqttListener(args.mqtt_url, pipeline, root, client_id=client_id)
+    publisher = Publisher(
+        PublishPlan(args.mqtt_url, root, dev_euis, base, args.messages)
+    )
+    end = 0.0
+    pipeline.start()
+    listener.start()
+    try:
+        _wait_connected(listener)
+        publisher.start()
+        publisher.go()
+        end = _wait_for(
+            lambda: _count_readings(database) - baseline,
+            args.messages,
+            publisher,
+            args.stall,
+        )
+    finally:
+        result = publisher.join()
+        listener.stop()
+        pipeline.stop()
+        _purge_session(args.mqtt_url, client_id)
+    out.stored = _count_readings(database) - baseline
+    out.seconds = end - result.first_publish
+    out.publish_rate = _publish_rate(result)
+    out.accepted = pipeline.counters.accepted
+    out.duplicates = pipeline.counters.duplicates
+    out.rejected = pipeline.counters.rejected
+    out.error = result.error
+    return out
+
+
+def _sent_us(payload: bytes) -> int:
+    """The publish time the paced publisher wrote into `seq` (µs since epoch)."""
+    tail = payload.rsplit(b'"seq":', 1)[1]
+    return int(tail[: tail.index(b"}")])
+
+
+def run_latency(args, database, dev_euis: list[str], base: datetime) -> Latency:
+    """Paced publisher; publish-to-commit time taken when the pipeline acks."""
+    from services.ingest import IngestPipeline
+    from services.mqtt_listener import MqttListener
+
+    class TimedPipeline(IngestPipeline):
+        """The real pipeline; each message's ack (called right after its batch
+        committed) first records now minus the publish time carried in `seq`."""
+
+        def __init__(self, *a, **kw):
+            super().__init__(*a, **kw)
+            self.latencies_us: list[int] = []
+
+        def submit(self, topic, payload, ack=None):
+            sent = _sent_us(bytes(payload))
+            record = self.latencies_us.append
+
+            def timed_ack():
+                record(time.time_ns() // 1000 - sent)
+                if ack is not None:
+                    ack()
+
+            super().submit(topic, payload, timed_ack)
+
+    root = _new_root()
+    client_id = f"{root}-ingest"
+    messages = int(args.rate * args.duration)
+    out = Latency(rate=args.rate, expected=messages)
+    baseline = _count_readings(database)
+    pipeline = TimedPipeline(database, topic_root=root)
+    listener = MqttListener(args.mqtt_url, pipeline, root, client_id=client_id)
+    publisher = Publisher(
+        PublishPlan(args.mqtt_url, root, dev_euis, base, messages, rate=args.rate)
+    )
+    pipeline.start()
+    listener.start()
+    try:
+        _wait_connected(listener)
+        publisher.start()
+        publisher.go()
+        _wait_for(lambda: len(pipeline.latencies_us), messages, publisher, args.stall)
+    finally:
+        result = publisher.join()
+        listener.stop()
+        pipeline.stop()
+        _purge_session(args.mqtt_url, client_id)
+    out.stored = _count_readings(database) - baseline
+    out.ms = sorted(us / 1000 for us in pipeline.latencies_us)
+    if result.all_acked:
+        out.achieved = result.sent / (result.all_acked - result.first_publish)
+    out.error = result.error
+    return out
+
+
+# -- databases --------------------------------------------------------------------
+class BenchDatabase:
+    """A fresh, migrated, seeded database, removed on close."""
+
+    def __init__(self, backend: str, sensors: int):
+        from db.engine import Database
+        from db.migrate import upgrade
+
+        self.backend = backend
+        self._tmp: str | None = None
+        if backend == "sqlite":
+            self._tmp = tempfile.mkdtemp(prefix="hv_bench_")
+            self.url = f"sqlite:///{self._tmp}/bench.db"
+        else:
+            self._pg_admin(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
+            self._pg_admin(f"CREATE DATABASE {PG_BENCH_DB}")
+            self.url = PG_BENCH_URL
+        upgrade(self.url)
+        self.database = Database(self.url)
+        self.dev_euis = self._seed(sensors)
+
+    def _seed(self, sensors: int) -> list[str]:
+        from db.seed import seed_demo_fleet, seed_territory
+        from services.readings import load_devices
+
+        with self.database.session() as session:
+            seed_territory(session)
+            seed_demo_fleet(session, sensors)
+        with self.database.session() as session:
+            return sorted(load_devices(session))
+
+    @staticmethod
+    def _pg_admin(sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def version(self) -> str:
+        if self.backend == "sqlite":
+            return f"SQLite {sqlite3.sqlite_version}"
+        from sqlalchemy import text
+
+        with self.database.session() as session:
+            return "PostgreSQL " + session.scalar(text("SHOW server_version"))
+
+    def close(self) -> None:
+        self.database.engine.dispose()
+        if self._tmp:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+        else:
+            self._pg_admin(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
+
+
+# -- report -------------------------------------------------------------------------
+def machine() -> list[tuple[str, str]]:
+    model = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        mosquitto = subprocess.run(
+            ["mosquitto", "-h"], capture_output=True, text=True, timeout=5
+        ).stdout.splitlines()[0]
+    except (OSError, IndexError, subprocess.SubprocessError):
+        mosquitto = "?"
+    import paho.mqtt
+    import sqlalchemy
+
+    return [
+        ("CPUs (nproc)", str(len(os.sched_getaffinity(0)))),
+        ("CPU model", model),
+        ("Python", platform.python_version()),
+        ("SQLite", sqlite3.sqlite_version),
+        ("SQLAlchemy", sqlalchemy.__version__),
+        ("paho-mqtt", paho.mqtt.__version__),
+        ("broker", mosquitto),
+    ]
+
+
+def _fmt_rate(value: float) -> str:
+    return f"{value:,.0f}" if value else "-"
+
+
+def print_report(args, results: list[dict], machine_rows) -> None:
+    print()
+    print("== machine ==")
+    for name, value in machine_rows:
+        print(f"  {name:<14} {value}")
+    for r in results:
+        print(f"  {r['backend']:<14} {r['version']}")
+    print()
+    print(
+        f"== ingest: {args.messages:,} messages, {args.sensors:,} sensors, "
+        f"latency at {args.rate:,.0f} msg/s for {args.duration:g} s =="
+    )
+    header = (
+        f"{'backend':<11}{'ceiling/s':>11}{'stored/s':>11}{'ratio':>7}"
+        f"{'loss':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        c, s, lat = r["ceiling"], r["stored"], r["latency"]
+        ratio = f"{s.rate / c.rate:.2f}" if c.rate and s.rate else "-"
+        lost = s.expected - s.stored
+        print(
+            f"{r['backend']:<11}{_fmt_rate(c.rate):>11}{_fmt_rate(s.rate):>11}"
+            f"{ratio:>7}{lost:>8,}{lat.p(50):>9.1f}{lat.p(95):>9.1f}"
+            f"{lat.p(99):>9.1f}{lat.p(100):>9.1f}"
+        )
+    print()
+    for r in results:
+        c, s, lat = r["ceiling"], r["stored"], r["latency"]
+        b = r["backend"]
+        print(
+            f"{b}: ceiling: bare subscriber got {c.received:,}/{c.expected:,} in "
+            f"{c.seconds:.2f} s (publisher {_fmt_rate(c.publish_rate)} PUBACK/s)"
+        )
+        verdict = "zero loss" if s.zero_loss else "LOSS"
+        print(
+            f"{b}: stored: {s.stored:,}/{s.expected:,} rows in {s.seconds:.2f} s, "
+            f"{verdict} (pipeline accepted {s.accepted:,}, duplicates "
+            f"{s.duplicates:,}, rejected {s.rejected:,}; publisher "
+            f"{_fmt_rate(s.publish_rate)} PUBACK/s)"
+        )
+        print(
+            f"{b}: latency: {len(lat.ms):,}/{lat.expected:,} committed, "
+            f"{lat.stored:,} rows, publisher achieved {_fmt_rate(lat.achieved)} msg/s"
+        )
+        for name, phase in (("ceiling", c), ("stored", s), ("latency", lat)):
+            if phase.error:
+                print(f"{b}: {name}: {phase.error}")
+    print()
+    aims = []
+    for r in results:
+        s, lat = r["stored"], r["latency"]
+        ok_rate = s.zero_loss and s.rate >= 10_000
+        ok_p95 = len(lat.ms) == lat.expected and lat.p(95) < 100
+        aims.append(
+            f"{r['backend']}: >= 10,000 msg/s stored with zero loss: "
+            f"{'met' if ok_rate else 'NOT met'}; p95 < 100 ms at "
+            f"{args.rate:,.0f} msg/s: {'met' if ok_p95 else 'NOT met'}"
+        )
+    print("\n".join(aims), flush=True)
+
+
+def bench_backend(args, backend: str) -> dict:
+    print(
+        f"[{backend}] preparing the database ({args.sensors:,} sensors)...", flush=True
+    )
+    bench_db = BenchDatabase(backend, args.sensors)
+    try:
+        version = bench_db.version()
+        now = datetime.now(UTC).replace(second=0, microsecond=0)
+        # Each phase gets its own measurement times, so every key is new.
+        bases = [now - timedelta(days=30 * k) for k in (3, 2, 1)]
+        print(f"[{backend}] ceiling (bare subscriber)...", flush=True)
+        ceiling = run_ceiling(args, bench_db.dev_euis, bases[0])
+        print(f"[{backend}]   {_fmt_rate(ceiling.rate)} msg/s", flush=True)
+        print(f"[{backend}] stored (listener + pipeline)...", flush=True)
+        stored = run_stored(args, bench_db.database, bench_db.dev_euis, bases[1])
+        print(
+            f"[{backend}]   {_fmt_rate(stored.rate)} msg/s, "
+            f"{stored.stored:,}/{stored.expected:,} stored",
+            flush=True,
+        )
+        print(f"[{backend}] latency at {args.rate:,.0f} msg/s...", flush=True)
+        latency = run_latency(args, bench_db.database, bench_db.dev_euis, bases[2])
+        print(
+            f"[{backend}]   p50 {latency.p(50):.1f} ms, p95 {latency.p(95):.1f} ms",
+            flush=True,
+        )
+    finally:
+        bench_db.close()
+    return {
+        "backend": backend,
+        "version": version,
+        "ceiling": ceiling,
+        "stored": stored,
+        "latency": latency,
+    }
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--db", choices=("sqlite", "postgresql", "both"), default="sqlite"
+    )
+    parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--sensors", type=int, default=1500)
+    parser.add_argument(
+        "--rate", type=float, default=2000, help="paced rate of the latency run"
+    )
+    parser.add_argument(
+        "--duration", type=float, default=15, help="seconds of the latency run"
+    )
+    parser.add_argument("--mqtt-url", default="mqtt://127.0.0.1:1883")
+    parser.add_argument(
+        "--stall",
+        type=float,
+        default=10,
+        help="give up a phase when nothing arrived for this long after publishing",
+    )
+    args = parser.parse_args(argv)
+    if args.messages < 1 or args.sensors < 1 or args.rate <= 0 or args.duration <= 0:
+        parser.error("--messages, --sensors, --rate and --duration must be positive")
+    return args
+
+
+def main(argv=None) -> int:
+    if str(ROOT) not in sys.path:  # `python bench/ingest.py` works too
+        sys.path.insert(0, str(ROOT))
+    logging.basicConfig(
+        level=logging.WARNING, format="%(levelname)s %(name)s %(message)s"
+    )
+    args = parse_args(argv)
+    backends = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    results = [bench_backend(args, backend) for backend in backends]
+    print_report(args, results, machine())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

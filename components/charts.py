@@ -1,0 +1,57 @@
+"""Plotly figures with French labels, units and a Europe/Paris time axis."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+PARIS = "Europe/Paris"
+
+
+def _layout(fig: go.Figure, title: str, unit: str) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "font": {"size": 15}},
+        margin={"l": 50, "r": 10, "t": 40, "b": 35},
+        height=260,
+        yaxis_title=unit,
+        xaxis_title=None,
+        separators=", ",
+        template="plotly_white",
+        hovermode="x unified",
+    )
+    # Day/month digits avoid plotly's English month names (no locale file offline).
+    fig.update_xaxes(tickformat="%d/%m", hoverformat="%d/%m/%Y %H:%M")
+    return fig
+
+
+def time_series(
+    frame: pd.DataFrame,
+    column: str,
+    title: str,
+    unit: str,
+    color: str,
+    y_range: tuple[float, float] | None = None,
+    threshold: float | None = None,
+) -> go.Figure:
+    """A line of one reading column over time, shown in Paris time."""
+    times = pd.to_datetime(frame["measured_at"], utc=True).dt.tz_convert(PARIS)
+    fig = go.Figure(
+        go.Scatter(
+            x=times,
+            y=frame[column],
+            mode="lines",
+            line={"color": color},
+            name=title,
+            connectgaps=False,
+        )
+    )
+    if threshold is not None:
+        fig.add_hline(
+            y=threshold,
+            line_dash="dot",
+            line_color="#f39c12",
+            annotation_text=f"seuil {threshold:.0f} {unit}",
+        )
+    if y_range:
+        fig.update_yaxes(range=list(y_range))
+    return _layout(fig, title, unit)

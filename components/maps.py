@@ -1,0 +1,69 @@
+"""Map blocks: the offline commune background and the clustered bins layer."""
+
+from __future__ import annotations
+
+import dash_leaflet as dl
+from dash import html
+
+from services.bins import STATUS_LABELS
+
+PMA_BOUNDS = [[47.385, 6.62], [47.625, 6.985]]  # PMA perimeter, south-west / north-east
+STATUS_COLORS = {
+    "normal": "#2e7d32",
+    "alerte": "#f39c12",
+    "debordement": "#c0392b",
+    "erreur": "#8e44ad",
+    "silencieux": "#7f8c8d",
+    "sans_donnee": "#bdc3c7",
+}
+
+
+def territory_map(
+    map_id: str,
+    communes_geojson: dict,
+    bins_geojson: dict,
+    layer_id: str,
+    tile_url: str | None = None,
+):
+    """A Leaflet map of the communes with the bins on top (clustered)."""
+    layers = []
+    if tile_url:
+        layers.append(
+            dl.TileLayer(url=tile_url, attribution="Fond de carte : TILE_URL")
+        )
+    layers.append(
+        dl.GeoJSON(
+            data=communes_geojson,
+            style={"variable": "hv.communeStyle"},
+            interactive=False,
+        )
+    )
+    layers.append(
+        dl.GeoJSON(
+            id=layer_id,
+            data=bins_geojson,
+            cluster=True,
+            zoomToBoundsOnClick=True,
+            superClusterOptions={"radius": 60, "maxZoom": 15},
+            pointToLayer={"variable": "hv.pointToLayer"},
+            clusterToLayer={"variable": "hv.clusterToLayer"},
+        )
+    )
+    return dl.Map(
+        layers,
+        id=map_id,
+        bounds=PMA_BOUNDS,
+        minZoom=9,
+        maxZoom=18,
+        className="hv-map",
+        attributionControl=False,
+    )
+
+
+def status_legend():
+    """Colour legend of bin statuses."""
+    items = []
+    for status, color in STATUS_COLORS.items():
+        items.append(html.Span(style={"background": color}))
+        items.append(STATUS_LABELS[status])
+    return html.Div(items, className="hv-legend small mt-2")

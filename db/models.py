@@ -1,0 +1,179 @@
+"""SQLAlchemy 2 models: territory, bins and sensors, readings, ingest and users."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from db.types import BigId, UTCDateTime, utcnow
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+class Commune(Base):
+    __tablename__ = "communes"
+
+    insee: Mapped[str] = mapped_column(String(5), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    population: Mapped[int] = mapped_column(Integer)
+    boundary: Mapped[str] = mapped_column(Text)  # GeoJSON geometry, lon/lat
+    label_lat: Mapped[float] = mapped_column(Float)
+    label_lon: Mapped[float] = mapped_column(Float)
+
+
+class Bin(Base):
+    """A container; its latest sensor state is kept here for fast live views."""
+
+    __tablename__ = "bins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    commune_insee: Mapped[str] = mapped_column(ForeignKey("communes.insee"), index=True)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    capacity_l: Mapped[int] = mapped_column(Integer)
+    empty_distance_mm: Mapped[int] = mapped_column(Integer)
+    full_distance_mm: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_measured_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_fill_pct: Mapped[float | None] = mapped_column(Float)
+    last_distance_mm: Mapped[int | None] = mapped_column(Integer)
+    last_battery_pct: Mapped[float | None] = mapped_column(Float)
+    last_temperature_c: Mapped[float | None] = mapped_column(Float)
+    last_tilt: Mapped[bool | None] = mapped_column(Boolean)
+    last_error: Mapped[bool] = mapped_column(Boolean, default=False)
+    state_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
+class Sensor(Base):
+    """One installation of a LoRaWAN device on a bin; removed_at closes it."""
+
+    __tablename__ = "sensors"
+    __table_args__ = (
+        Index(
+            "uq_sensors_active_dev_eui",
+            "dev_eui",
+            unique=True,
+            sqlite_where=text("removed_at IS NULL"),
+            postgresql_where=text("removed_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dev_eui: Mapped[str] = mapped_column(String(16), index=True)
+    bin_id: Mapped[int] = mapped_column(ForeignKey("bins.id"), index=True)
+    installed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Reading(Base):
+    __tablename__ = "readings"
+    __table_args__ = (
+        UniqueConstraint("sensor_id", "measured_at", name="uq_readings_sensor_time"),
+        Index("ix_readings_bin_time", "bin_id", "measured_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    bin_id: Mapped[int] = mapped_column(ForeignKey("bins.id"))
+    sensor_id: Mapped[int] = mapped_column(ForeignKey("sensors.id"))
+    measured_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    distance_mm: Mapped[int | None] = mapped_column(Integer)
+    fill_pct: Mapped[float | None] = mapped_column(Float)
+    battery_pct: Mapped[float | None] = mapped_column(Float)
+    temperature_c: Mapped[float | None] = mapped_column(Float)
+    tilt: Mapped[bool | None] = mapped_column(Boolean)
+    rssi: Mapped[float | None] = mapped_column(Float)
+    snr: Mapped[float | None] = mapped_column(Float)
+    seq: Mapped[int | None] = mapped_column(BigId)
+    source: Mapped[str] = mapped_column(String(12))
+
+
+class DeadLetter(Base):
+    """A refused message: where it came from, why, and the start of it."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    topic: Mapped[str] = mapped_column(String(300))
+    reason: Mapped[str] = mapped_column(String(300))
+    payload_excerpt: Mapped[str] = mapped_column(Text)
+    payload_size: Mapped[int] = mapped_column(Integer)
+
+
+class RawReport(Base):
+    """An incident report received on MQTT, kept as is for the vigilance module."""
+
+    __tablename__ = "raw_reports"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    topic: Mapped[str] = mapped_column(String(300))
+    payload: Mapped[str] = mapped_column(Text)
+
+
+class IngestStat(Base):
+    """Messages counted per minute and source, written by whichever process ingests."""
+
+    __tablename__ = "ingest_stats"
+
+    minute: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    source: Mapped[str] = mapped_column(String(12), primary_key=True)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ServiceStatus(Base):
+    """Heartbeat of a background service (the ingest), readable by every web worker."""
+
+    __tablename__ = "service_status"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str] = mapped_column(String(300), default="")
+    reconnects: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ApiToken(Base):
+    """A Bearer token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,78 @@
+"""The Supervision alert feed: what needs an operator's eyes now."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import Bin, Commune
+from db.types import utcnow
+from services.bins import Thresholds
+
+LEVEL_ORDER = {"danger": 0, "warning": 1, "info": 2}
+
+
+def latest_alerts(
+    session: Session,
+    thresholds: Thresholds | None = None,
+    now: datetime | None = None,
+    limit: int = 30,
+) -> list[dict]:
+    """Alerts from the current bin states, most serious and most recent first."""
+    thresholds, now = thresholds or Thresholds(), now or utcnow()
+    fresh = Bin.last_measured_at >= now - thresholds.silent_after
+    rules = [
+        ("danger", "Débordement", fresh & (Bin.last_fill_pct >= 100)),
+        (
+            "warning",
+            "Seuil de collecte dépassé",
+            fresh
+            & (Bin.last_fill_pct >= thresholds.alert_fill_pct)
+            & (Bin.last_fill_pct < 100),
+        ),
+        ("warning", "Bac basculé ou couvercle ouvert", fresh & Bin.last_tilt.is_(True)),
+        ("info", "Erreur de mesure du capteur", fresh & Bin.last_error.is_(True)),
+        (
+            "info",
+            "Batterie faible",
+            Bin.last_battery_pct < thresholds.low_battery_pct,
+        ),
+        (
+            "info",
+            "Capteur silencieux",
+            Bin.last_measured_at < now - thresholds.silent_after,
+        ),
+    ]
+    alerts = []
+    for level, title, condition in rules:
+        rows = session.execute(
+            select(
+                Bin.code,
+                Bin.last_fill_pct,
+                Bin.last_measured_at,
+                Bin.last_battery_pct,
+                Commune.name,
+            )
+            .join(Commune, Commune.insee == Bin.commune_insee)
+            .where(condition)
+            .order_by(Bin.last_measured_at.desc())
+            .limit(limit)
+        )
+        alerts.extend(
+            {
+                "level": level,
+                "title": title,
+                "code": code,
+                "commune": commune,
+                "fill_pct": fill,
+                "battery_pct": battery,
+                "time": measured_at,
+            }
+            for code, fill, measured_at, battery, commune in rows
+        )
+    alerts.sort(
+        key=lambda a: (LEVEL_ORDER[a["level"]], -(a["time"] or now).timestamp())
+    )
+    return alerts[:limit]

@@ -44,6 +44,8 @@ PG_BENCH_DB = "hv_bench"
 PG_BENCH_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
 POLL_S = 0.05  # how often the stored count is read from the database
 CONNECT_TIMEOUT_S = 15.0
+MAX_PENDING = 20_000  # publisher: messages published but not yet acknowledged
+RECEIVE_MAXIMUM = 65_535  # bare subscriber: the broker may send this many unacked
 
 log = logging.getLogger("bench.ingest")
 
@@ -128,7 +130,11 @@ def publisher_main(plan: PublishPlan, conn) -> None:
     conn.recv()  # "go"
     result.first_publish = time.time()
     if ready is not None:
-        for topic, payload in ready:
+        for sent, (topic, payload) in enumerate(ready):
+            # paho keys unacknowledged messages by their 16-bit id: keep fewer
+            # than 65,535 of them pending or some would be overwritten and lost.
+            while sent - acked[0] >= MAX_PENDING:
+                time.sleep(0.0005)
             client.publish(topic, payload, qos=1)
         result.sent = len(ready)
     else:  # paced: the publish time (µs since the epoch) travels in `seq`
@@ -312,7 +318,10 @@ def run_ceiling(args, dev_euis: list[str], base: datetime) -> Ceiling:
     client.on_subscribe = lambda *_: subscribed.set()
     client.on_message = on_message
     host, port = _host_port(args.mqtt_url)
-    client.connect(host, port, keepalive=60, clean_start=True)
+    # Mosquitto's default window (max_inflight_messages 20) would throttle it.
+    properties = Properties(PacketTypes.CONNECT)
+    properties.ReceiveMaximum = RECEIVE_MAXIMUM
+    client.connect(host, port, keepalive=60, clean_start=True, properties=properties)
     client.loop_start()
     publisher = Publisher(
         PublishPlan(args.mqtt_url, root, dev_euis, base, args.messages)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from db.migrate import upgrade
 from db.seed import seed_territory
@@ -34,6 +35,7 @@ def init_app(server) -> None:
 
 
 @click.command("db-upgrade")
+@with_appcontext
 def db_upgrade():
     """Apply the Alembic migrations and load the territory."""
     database = _db()
@@ -44,6 +46,7 @@ def db_upgrade():
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option(
     "--role",
@@ -70,6 +73,7 @@ def create_user_command(username: str, role: str, password_stdin: bool):
 
 
 @click.command("create-token")
+@with_appcontext
 @click.argument("name")
 @click.option("--scope", required=True, type=click.Choice(["read", "incidents"]))
 def create_token_command(name: str, scope: str):
@@ -82,6 +86,7 @@ def create_token_command(name: str, scope: str):
 
 
 @click.command("import-bins")
+@with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_bins_command(path: Path):
     """Import or update the bin inventory from a CSV file."""
@@ -111,6 +116,7 @@ def import_bins_command(path: Path):
 
 
 @click.command("simulate")
+@with_appcontext
 @click.option("--mqtt", "mqtt_url", required=True, help="mqtt://HOST:PORT")
 @click.option("--sensors", type=int, default=None, help="Nombre de capteurs simulés.")
 @click.option("--speed", type=float, default=1.0, help="Accélération du temps simulé.")
@@ -136,6 +142,7 @@ def simulate_command(mqtt_url, sensors, speed, payload_format, duration):
 
 
 @click.command("worker")
+@with_appcontext
 def worker_command():
     """Run the MQTT listener (or the demo simulator) and the scheduled jobs."""
     from services.runtime import start_background

@@ -16,7 +16,8 @@ from flask import (
     url_for,
 )
 from flask_login import LoginManager, current_user, login_user, logout_user
-from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from flask_wtf.csrf import generate_csrf, validate_csrf
+from wtforms import ValidationError
 
 from db.engine import get_session
 from db.models import User
@@ -100,7 +101,7 @@ def login_view():
     if request.method == "POST":
         try:
             validate_csrf(request.form.get("csrf_token", ""))
-        except CSRFError:
+        except ValidationError:
             error = "Le formulaire a expiré, veuillez réessayer."
         else:
             user = authenticate(

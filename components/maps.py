@@ -7,7 +7,7 @@ from dash import html
 
 from services.bins import STATUS_LABELS
 
-PMA_BOUNDS = [[47.385, 6.62], [47.625, 6.985]]  # PMA perimeter, south-west / north-east
+PMA_CENTER = (47.505, 6.80)  # middle of the PMA perimeter
 STATUS_COLORS = {
     "normal": "#2e7d32",
     "alerte": "#f39c12",
@@ -52,7 +52,9 @@ def territory_map(
     return dl.Map(
         layers,
         id=map_id,
-        bounds=PMA_BOUNDS,
+        center=PMA_CENTER,
+        zoom=10.75,
+        zoomSnap=0.25,
         minZoom=9,
         maxZoom=18,
         className="hv-map",

@@ -67,11 +67,8 @@ def _select(component_id: str, label: str, options: dict):
 
 def layout(**_kwargs):
     session = get_session()
-    communes = dict(
-        session.execute(select(Commune.insee, Commune.name).order_by(Commune.name))
-        .tuples()
-        .all()
-    )
+    rows = session.execute(select(Commune.insee, Commune.name).order_by(Commune.name))
+    communes = {insee: name for insee, name in rows}
     items, total = list_bins(session, thresholds=thresholds())
     return html.Div(
         [

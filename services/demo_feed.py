@@ -54,9 +54,10 @@ def fleet_from_db(database: Database, limit: int | None = None) -> tuple[list, d
         if limit:
             query = query.limit(limit)
         bins = [SimBin(*row) for row in session.execute(query)]
-        populations = dict(
-            session.execute(select(Commune.insee, Commune.population)).tuples().all()
-        )
+        populations = {
+            key: value
+            for key, value in session.execute(select(Commune.insee, Commune.population))
+        }
     return bins, populations
 
 

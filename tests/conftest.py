@@ -1,4 +1,4 @@
-"""Shared fixtures: a fresh database per test, apps, logged-in clients, real services."""
+"""Shared fixtures: fresh databases, apps, logged-in clients, real services."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ import uuid
 import psycopg
 import pytest
 
-from tests.broker import private_broker
-
 from app import create_app
+from tests.broker import private_broker
 
 PG_ADMIN = os.environ.get("TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
 

@@ -8,13 +8,14 @@ import pytest
 
 from tests.conftest import login
 
-PAGES = ["/", "/dechets", "/dechets/bac/PAV-25388-0001", "/systeme"]
+BAC = "/dechets/bac/PAV-25388-0001"
+PAGES = ["/", "/dechets", BAC, "/systeme", "/synthese"]
 ALLOWED = {
-    "admin": {"/", "/dechets", "/dechets/bac/PAV-25388-0001", "/systeme"},
-    "operateur": {"/", "/dechets", "/dechets/bac/PAV-25388-0001", "/systeme"},
-    "dechets": {"/", "/dechets", "/dechets/bac/PAV-25388-0001"},
-    "securite": {"/"},
-    "elu": set(),
+    "admin": {"/", "/dechets", BAC, "/systeme", "/synthese"},
+    "operateur": {"/", "/dechets", BAC, "/systeme", "/synthese"},
+    "dechets": {"/", "/dechets", BAC, "/synthese"},
+    "securite": {"/", "/synthese"},
+    "elu": {"/synthese"},
 }
 
 

@@ -8,7 +8,10 @@ from db.models import Bin, Reading, Sensor
 from services.ingest import IngestPipeline, Message
 from tests.helpers import native, recent
 
-HEADER = "code,kind,commune_insee,lat,lon,capacity_l,empty_distance_mm,full_distance_mm,dev_eui"
+HEADER = (
+    "code,kind,commune_insee,lat,lon,capacity_l,empty_distance_mm,full_distance_mm,"
+    "dev_eui"
+)
 # Montbéliard (25388) label point, and a point in Audincourt (25031).
 GOOD = [
     "MB-VERRE-1,PAV_VERRE,25388,47.5096,6.7986,3000,2000,300,00AA00AA00AA0001",
@@ -17,7 +20,7 @@ GOOD = [
 BAD = {
     "X1,POUBELLE,25388,47.5096,6.7986,3000,2000,300,00AA00AA00AA0003": "type de bac",
     "X2,PAV_VERRE,99999,47.5096,6.7986,3000,2000,300,00AA00AA00AA0004": "commune",
-    "X3,PAV_VERRE,25388,47.43,6.92,3000,2000,300,00AA00AA00AA0005": "hors de la commune",
+    "X3,PAV_VERRE,25388,47.43,6.92,3000,2000,300,00AA00AA00AA0005": "hors de la",
     "X4,PAV_VERRE,25388,47.5096,6.7986,3000,2000,300,00AA00AA00AA0001": "DevEUI",
     "X5,PAV_VERRE,25388,abc,6.7986,3000,2000,300,00AA00AA00AA0006": "lat",
     "X 6,PAV_VERRE,25388,47.5096,6.7986,3000,2000,300,": "code",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from pathlib import Path
@@ -148,6 +149,8 @@ def worker_command():
     from services.runtime import start_background
 
     services = start_background(_db(), _settings())
+    # docker stop / systemd send SIGTERM: stop as cleanly as with Ctrl+C.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     click.echo("Worker démarré (Ctrl+C pour arrêter).")
     try:
         while True:

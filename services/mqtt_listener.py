@@ -112,6 +112,8 @@ class MqttListener:
         self._stop.set()
         self.client.disconnect()
         self.client.loop_stop()
+        self.state = "stopped"
+        self.write_status()
 
     def _on_connect(self, client, _userdata, _flags, reason_code, _properties):
         if reason_code.is_failure:

@@ -35,27 +35,48 @@ def broker_config(port: int, data_dir: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-@contextmanager
-def private_broker():
-    """Yield mqtt://127.0.0.1:PORT of a Mosquitto that lives for the block."""
-    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    with tempfile.TemporaryDirectory() as folder:
-        port = free_port()
-        conf = Path(folder) / "mosquitto.conf"
-        conf.write_text(broker_config(port, folder))
-        process = subprocess.Popen(
-            [binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+class Broker:
+    """A Mosquitto process on a fixed port, which tests may stop and restart."""
+
+    def __init__(self, folder: str):
+        self.folder = folder
+        self.port = free_port()
+        self.url = f"mqtt://127.0.0.1:{self.port}"
+        self.conf = Path(folder) / "mosquitto.conf"
+        self.conf.write_text(broker_config(self.port, folder))
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+        self.process = subprocess.Popen(
+            [binary, "-c", str(self.conf)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                if self.process.poll() is not None:
+                    raise RuntimeError(self.process.stderr.read().decode()) from None
+                time.sleep(0.05)
+        raise RuntimeError(f"Mosquitto n'écoute pas sur le port {self.port}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@contextmanager
+def private_broker(handle: bool = False):
+    """Yield the URL (or the Broker) of a Mosquitto that lives for the block."""
+    with tempfile.TemporaryDirectory() as folder:
+        broker = Broker(folder)
+        broker.start()
         try:
-            for _ in range(100):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    if process.poll() is not None:
-                        raise RuntimeError(process.stderr.read().decode()) from None
-                    time.sleep(0.05)
-            yield f"mqtt://127.0.0.1:{port}"
+            yield broker if handle else broker.url
         finally:
-            process.terminate()
-            process.wait(timeout=10)
+            broker.stop()

@@ -9,7 +9,13 @@ from dash import ClientsideFunction, Input, Output, State, ctx, dcc, html, no_up
 from callbacks.live_map import refresh_bins_layer
 from components.feed import local_time
 from db.engine import get_session
-from services.bins import KIND_LABELS, STATUS_LABELS, BinFilter, get_bin, list_bins
+from services.bins import (
+    KIND_LABELS,
+    STATUS_LABELS,
+    filter_from_params,
+    get_bin,
+    list_bins,
+)
 from services.context import thresholds
 
 FILTER_INPUTS = [
@@ -19,16 +25,6 @@ FILTER_INPUTS = [
     Input("dechets-status", "value"),
 ]
 MAX_BLOCK = 500
-
-
-def bin_filter(commune, kind, fill_class, status) -> BinFilter:
-    """Only known values reach SQL; anything else is ignored."""
-    return BinFilter(
-        commune=commune if isinstance(commune, str) else None,
-        kind=kind if kind in KIND_LABELS else None,
-        fill_class=fill_class if isinstance(fill_class, str) else None,
-        status=status if status in STATUS_LABELS else None,
-    )
 
 
 def grid_row(item: dict) -> dict:
@@ -53,7 +49,7 @@ def register(app) -> None:
         prevent_initial_call=True,
     )
     def update_dechets_map(commune, kind, fill_class, status, _n, state):
-        filters = bin_filter(commune, kind, fill_class, status)
+        filters = filter_from_params(commune, kind, fill_class, status)
         forced = ctx.triggered_id != "dechets-interval"
         data, new_state = refresh_bins_layer(state, filters, force=forced)
         params = {
@@ -93,7 +89,7 @@ def register(app) -> None:
         ]
         items, total = list_bins(
             get_session(),
-            bin_filter(commune, kind, fill_class, status),
+            filter_from_params(commune, kind, fill_class, status),
             limit=max(end - start, 1),
             offset=start,
             sort=sort,

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from components.maps import status_legend, territory_map
 from db.engine import get_session
 from db.models import Commune
-from services.bins import KIND_LABELS, STATUS_LABELS, list_bins
+from services.bins import KIND_LABELS, SENSOR_STATES, list_bins
 from services.context import settings, thresholds
 from services.geojson import bins_geojson, communes_geojson
 from services.live import data_version
@@ -78,7 +78,7 @@ def layout(**_kwargs):
                     _select("dechets-commune", "Commune", communes),
                     _select("dechets-kind", "Type de bac", KIND_LABELS),
                     _select("dechets-fill", "Remplissage", FILL_CLASS_LABELS),
-                    _select("dechets-status", "État du capteur", STATUS_LABELS),
+                    _select("dechets-status", "État du capteur", SENSOR_STATES),
                 ],
                 className="g-2 mb-3",
             ),

@@ -107,6 +107,25 @@ class BinFilter:
     tilt: bool = False
 
 
+SENSOR_STATES = {
+    **STATUS_LABELS,
+    "batterie_faible": "Batterie faible",
+    "bascule": "Bac basculé ou couvercle ouvert",
+}
+
+
+def filter_from_params(commune, kind, fill_class, state) -> BinFilter:
+    """A filter from user input (page controls, export URL); unknown values ignored."""
+    return BinFilter(
+        commune=commune if isinstance(commune, str) and commune else None,
+        kind=kind if kind in KIND_LABELS else None,
+        fill_class=fill_class if fill_class in FILL_CLASSES else None,
+        status=state if state in STATUS_LABELS else None,
+        low_battery=state == "batterie_faible",
+        tilt=state == "bascule",
+    )
+
+
 def _bins_query(filters: BinFilter, now: datetime, thresholds: Thresholds) -> Select:
     status = _status_sql(now, thresholds).label("status")
     query = (

@@ -8,7 +8,7 @@ import io
 from flask import Blueprint, Response, request
 
 from db.engine import get_session
-from services.bins import KIND_LABELS, STATUS_LABELS, BinFilter, list_bins
+from services.bins import filter_from_params, list_bins
 from services.context import thresholds
 
 exports = Blueprint("exports", __name__)
@@ -36,11 +36,8 @@ def init_app(server) -> None:
 @exports.get("/dechets/export.csv")
 def bins_csv():
     args = request.args
-    filters = BinFilter(
-        commune=args.get("commune") or None,
-        kind=args.get("kind") if args.get("kind") in KIND_LABELS else None,
-        fill_class=args.get("fill") or None,
-        status=args.get("status") if args.get("status") in STATUS_LABELS else None,
+    filters = filter_from_params(
+        args.get("commune"), args.get("kind"), args.get("fill"), args.get("status")
     )
     items, _ = list_bins(get_session(), filters, thresholds=thresholds())
     buffer = io.StringIO()

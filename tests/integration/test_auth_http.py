@@ -24,7 +24,8 @@ def callback_body(output_id: str, prop: str = "children", inputs=None) -> str:
         {
             "output": f"{output_id}.{prop}",
             "outputs": {"id": output_id, "property": prop},
-            "inputs": inputs or [{"id": "x", "property": "n_intervals", "value": 1}],
+            "inputs": inputs
+            or [{"id": "supervision-interval", "property": "n_intervals", "value": 1}],
             "changedPropIds": [],
         }
     )
@@ -33,7 +34,7 @@ def callback_body(output_id: str, prop: str = "children", inputs=None) -> str:
 def router_body(pathname: str) -> str:
     return json.dumps(
         {
-            "output": "..-pages_content.children...-pages_store.data..",
+            "output": ".._pages_content.children..._pages_store.data..",
             "outputs": [
                 {"id": "_pages_content", "property": "children"},
                 {"id": "_pages_store", "property": "data"},
@@ -92,7 +93,7 @@ def test_each_role_reaches_exactly_its_pages(login_as, username, path):
         ("dechets", "systeme-status", False),
         ("securite", "dechets-grid", False),
         ("elu", "supervision-kpis", False),
-        ("operateur", "systeme-status", True),
+        ("operateur", "supervision-kpis", True),
         ("dechets", "supervision-kpis", True),
         ("elu", "mystery-output", False),
     ],
@@ -106,7 +107,7 @@ def test_crafted_callback_requests_are_checked_against_the_role(
         content_type="application/json",
     )
     if allowed:
-        assert response.status_code != 403
+        assert response.status_code in (200, 204)
     else:
         assert response.status_code == 403
 
@@ -130,7 +131,7 @@ def test_the_page_router_callback_refuses_forbidden_paths(
         data=router_body(path),
         content_type="application/json",
     )
-    assert (response.status_code == 403) is not allowed
+    assert response.status_code == (200 if allowed else 403)
 
 
 def test_navigation_lists_only_the_role_pages(login_as):

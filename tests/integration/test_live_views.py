@@ -112,3 +112,32 @@ def test_csv_export_follows_the_filters(database, login_as):
     assert len(rows) == expected
     assert {r["code_insee"] for r in rows} == {commune}
     assert login_as("securite").get("/dechets/export.csv").status_code == 403
+
+
+def test_sensor_state_filters_find_low_batteries_and_tilted_bins(database, login_as):
+    with database.session() as session:
+        euis = session.scalars(select(Sensor.dev_eui).limit(3)).all()
+    IngestPipeline(database).process(
+        [
+            Message(
+                f"pma/waste/{euis[0]}/up", native(recent(1), fill_pct=5, battery_pct=8)
+            ),
+            Message(
+                f"pma/waste/{euis[1]}/up", native(recent(1), fill_pct=5, tilt=True)
+            ),
+            Message(
+                f"pma/waste/{euis[2]}/up", native(recent(1), fill_pct=5, battery_pct=90)
+            ),
+        ]
+    )
+    client = login_as("dechets")
+
+    def exported(state: str) -> list[str]:
+        text = client.get(f"/dechets/export.csv?status={state}").get_data(as_text=True)
+        return [
+            row["deveui"] for row in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+        ]
+
+    assert exported("batterie_faible") == [euis[0]]
+    assert exported("bascule") == [euis[1]]
+    assert len(exported("normal")) == 3

@@ -4,7 +4,6 @@ window.hv = Object.assign({}, window.hv, {
     normal: "#2e7d32", alerte: "#f39c12", debordement: "#c0392b",
     erreur: "#8e44ad", silencieux: "#7f8c8d", sans_donnee: "#bdc3c7"
   },
-  STATUS_RANK: {debordement: 5, alerte: 4, erreur: 3, silencieux: 2, normal: 1, sans_donnee: 0},
   pointToLayer: function (feature, latlng) {
     var p = feature.properties;
     var marker = L.circleMarker(latlng, {
@@ -16,19 +15,25 @@ window.hv = Object.assign({}, window.hv, {
     return marker;
   },
   clusterToLayer: function (feature, latlng, index) {
+    // A cluster is coloured by the share of its bins to collect (alert or overflow),
+    // so one full bin does not paint a whole town red.
     var leaves = index.getLeaves(feature.properties.cluster_id, Infinity);
-    var worst = "sans_donnee";
+    var due = 0;
     for (var i = 0; i < leaves.length; i++) {
       var s = leaves[i].properties.s;
-      if ((window.hv.STATUS_RANK[s] || 0) > window.hv.STATUS_RANK[worst]) { worst = s; }
+      if (s === "alerte" || s === "debordement") { due += 1; }
     }
     var n = feature.properties.point_count;
+    var share = due / n;
+    var color = share >= 0.3 ? window.hv.STATUS_COLORS.debordement
+      : (share >= 0.1 ? window.hv.STATUS_COLORS.alerte : window.hv.STATUS_COLORS.normal);
     var size = n < 20 ? 34 : (n < 100 ? 42 : 50);
     var icon = L.divIcon({
-      html: "<div style='background:" + window.hv.STATUS_COLORS[worst] + "'><span>" + n + "</span></div>",
+      html: "<div style='background:" + color + "'><span>" + n + "</span></div>",
       className: "hv-cluster", iconSize: L.point(size, size)
     });
-    return L.marker(latlng, {icon: icon});
+    return L.marker(latlng, {icon: icon}).bindTooltip(
+      n + " bacs, dont " + due + " à collecter (" + Math.round(share * 100) + " %)");
   },
   communeStyle: function () {
     return {color: "#34495e", weight: 1, fillColor: "#ecf0f1", fillOpacity: 0.55};

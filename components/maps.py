@@ -7,7 +7,7 @@ from dash import html
 
 from services.bins import STATUS_LABELS
 
-PMA_CENTER = (47.505, 6.80)  # middle of the PMA perimeter
+PMA_CENTER = (47.445, 6.782)  # middle of the PMA perimeter (47.33-47.56 N)
 STATUS_COLORS = {
     "normal": "#2e7d32",
     "alerte": "#f39c12",
@@ -63,9 +63,16 @@ def territory_map(
 
 
 def status_legend():
-    """Colour legend of bin statuses."""
+    """Colour legend of bin statuses, and how clusters are coloured."""
     items = []
     for status, color in STATUS_COLORS.items():
         items.append(html.Span(style={"background": color}))
         items.append(STATUS_LABELS[status])
+    items.append(
+        html.Div(
+            "Groupes de bacs : vert < 10 % à collecter, orange 10 à 30 %, "
+            "rouge ≥ 30 %.",
+            className="text-muted",
+        )
+    )
     return html.Div(items, className="hv-legend small mt-2")

@@ -34,6 +34,7 @@ class SimBin:
     empty_distance_mm: int
     full_distance_mm: int
     dev_eui: str
+    last_fill_pct: float | None = None
 
 
 def fleet_from_db(database: Database, limit: int | None = None) -> tuple[list, dict]:
@@ -47,6 +48,7 @@ def fleet_from_db(database: Database, limit: int | None = None) -> tuple[list, d
                 Bin.empty_distance_mm,
                 Bin.full_distance_mm,
                 Sensor.dev_eui,
+                Bin.last_fill_pct,
             )
             .join(Sensor, (Sensor.bin_id == Bin.id) & Sensor.removed_at.is_(None))
             .order_by(Bin.id)
@@ -121,6 +123,10 @@ class DemoFeed:
         self._stop = threading.Event()
         bins, populations = fleet_from_db(database)
         self.simulator = FleetSimulator(bins, populations)
+        # After a restart, bins resume from their last known fill, not a random one.
+        for index, bin_ in enumerate(bins):
+            if bin_.last_fill_pct is not None:
+                self.simulator.fill[index] = bin_.last_fill_pct / 100
 
     def prepare_history(self, progress=None) -> int:
         """Backfill from the last stored reading (at most SIM_HISTORY_DAYS) to now."""

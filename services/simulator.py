@@ -63,7 +63,7 @@ _MARKET_KINDS = np.array(
 )
 _TEMP_MONTH = [1.6, 2.6, 6.2, 9.6, 13.6, 17.1, 19.2, 18.7, 14.9, 10.8, 5.6, 2.5]
 ERROR_SHARE, TILT_SHARE, DUPLICATE_SHARE = 0.01, 0.005, 0.005
-STUCK_SHARE, SILENT_SHARE, REACTIVE_PER_HOUR = 0.005, 0.01, 0.25
+STUCK_SHARE, SILENT_SHARE, REACTIVE_PER_HOUR = 0.005, 0.01, 0.5
 _STUCK_H, _SILENT_H = (24.0, 72.0), (2.0, 96.0)
 _SILENT_MEAN_H = (_SILENT_H[1] - _SILENT_H[0]) / np.log(_SILENT_H[1] / _SILENT_H[0])
 # Episodes start at these rates per sensor-hour, so the share at a time stays steady.

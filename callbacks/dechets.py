@@ -104,6 +104,13 @@ def register(app) -> None:
         prevent_initial_call=True,
     )
 
+    app.clientside_callback(
+        ClientsideFunction(namespace="hvGrid", function_name="refresh"),
+        Output("dechets-grid", "className"),
+        Input("dechets-interval", "n_intervals"),
+        prevent_initial_call=True,
+    )
+
     @app.callback(
         Output("dechets-selected", "children"), Input("dechets-bins", "clickData")
     )

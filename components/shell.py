@@ -89,7 +89,16 @@ def shell_layout():
         [
             dcc.Interval(id="app-clock", interval=5_000),
             navbar,
-            dbc.Container(dash.page_container, fluid=True),
+            dbc.Container(
+                # A spinner while a page is being built, not on every live tick.
+                dcc.Loading(
+                    dash.page_container,
+                    target_components={"_pages_content": "children"},
+                    delay_show=300,
+                    type="circle",
+                ),
+                fluid=True,
+            ),
             footer,
         ]
     )

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from db.engine import get_session
 from db.models import Bin
 from db.types import utcnow
+from services import service_status
 from services.context import settings
 
 
@@ -32,6 +33,13 @@ def register(app) -> None:
         Output("app-freshness", "children"), Input("app-clock", "n_intervals")
     )
     def update_freshness(_n):
-        latest = get_session().scalar(select(func.max(Bin.last_measured_at)))
+        session = get_session()
+        history = service_status.read(session, service_status.DEMO_HISTORY)
+        if history["state"] == "running":
+            return dbc.Badge(
+                f"Chargement de l'historique de démonstration : {history['detail']} %",
+                color="info",
+            )
+        latest = session.scalar(select(func.max(Bin.last_measured_at)))
         age = (utcnow() - latest).total_seconds() if latest else None
         return freshness_badge(age, settings()["STALE_AFTER_S"])

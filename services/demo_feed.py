@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from db.engine import Database
 from db.models import Bin, Commune, Reading, Sensor
 from db.types import utcnow
+from services import service_status
 from services.decoders import Uplink
 from services.ingest import IngestPipeline
 from services.readings import load_devices, reading_row, store_history
@@ -141,13 +142,51 @@ class DemoFeed:
             return 0
         return backfill(self.database, self.simulator, start, now, progress)
 
-    def start(self) -> None:
-        threading.Thread(target=self._run, name="demo-feed", daemon=True).start()
+    def start(self, progress=None) -> None:
+        """Backfill (in the background), then feed live readings."""
+        threading.Thread(
+            target=self._run, args=(progress,), name="demo-feed", daemon=True
+        ).start()
 
     def stop(self) -> None:
         self._stop.set()
 
-    def _run(self) -> None:
+    def _backfill_with_status(self, progress=None) -> None:
+        started = utcnow()
+        last_shown = -1
+
+        def report(fraction: float) -> None:
+            nonlocal last_shown
+            if progress:
+                progress(fraction)
+            percent = int(fraction * 100)
+            if percent != last_shown:
+                last_shown = percent
+                with self.database.session() as session:
+                    service_status.beat(
+                        session,
+                        service_status.DEMO_HISTORY,
+                        "running",
+                        detail=str(percent),
+                        started_at=started,
+                    )
+
+        stored = self.prepare_history(report)
+        with self.database.session() as session:
+            service_status.beat(
+                session,
+                service_status.DEMO_HISTORY,
+                "done",
+                detail="100",
+                started_at=started,
+            )
+        log.info("historique de démonstration : %d mesures ajoutées", stored)
+
+    def _run(self, progress=None) -> None:
+        try:
+            self._backfill_with_status(progress)
+        except Exception:  # the live feed must start even if the history failed
+            log.exception("échec de l'historique de démonstration")
         root = self.settings["MQTT_TOPIC_ROOT"]
         virtual = utcnow()
         last = time.monotonic()

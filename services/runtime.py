@@ -65,9 +65,9 @@ def start_background(database: Database, settings: dict) -> BackgroundServices:
         from services.demo_feed import DemoFeed
 
         feed = DemoFeed(database, pipeline, settings)
-        stored = feed.prepare_history(_console_progress)
-        log.info("historique de démonstration : %d mesures ajoutées", stored)
-        feed.start()
+        # The web answers at once; the history fills in behind, with its progress
+        # shown in the terminal and in the navbar badge of every page.
+        feed.start(progress=_console_progress)
         services.stoppers.append(feed.stop)
     else:
         log.warning(

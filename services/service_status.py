@@ -12,6 +12,7 @@ from db.types import utcnow
 from db.upsert import insert_for
 
 HEARTBEAT_S = 5
+DEMO_HISTORY = "demo-history"
 STALE_AFTER = timedelta(seconds=3 * HEARTBEAT_S)
 
 

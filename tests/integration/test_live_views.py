@@ -9,6 +9,7 @@ import json
 from sqlalchemy import select
 
 from db.models import Bin, Sensor
+from services import service_status
 from services.ingest import IngestPipeline, Message
 from services.live import data_version
 from tests.helpers import native, recent
@@ -141,3 +142,24 @@ def test_sensor_state_filters_find_low_batteries_and_tilted_bins(database, login
     assert exported("batterie_faible") == [euis[0]]
     assert exported("bascule") == [euis[1]]
     assert len(exported("normal")) == 3
+
+
+def test_demo_history_progress_shows_in_the_badge(database, login_as):
+    with database.session() as session:
+        service_status.beat(
+            session,
+            service_status.DEMO_HISTORY,
+            "running",
+            detail="42",
+            started_at=recent(),
+        )
+    assert "historique de démonstration : 42 %" in freshness_text(login_as("elu"))
+    with database.session() as session:
+        service_status.beat(
+            session,
+            service_status.DEMO_HISTORY,
+            "done",
+            detail="100",
+            started_at=recent(),
+        )
+    assert "Aucune donnée reçue" in freshness_text(login_as("elu"))

@@ -42,7 +42,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 PG_BENCH_DB = "hv_bench"
 PG_BENCH_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
-POLL_S = 0.05  # how often the stored count is read from the database
+POLL_S = 0.1  # how often the stored count is read from the database...
+POLL_NEAR_END_S = 0.01  # ...and once 90 % of the messages are in
 CONNECT_TIMEOUT_S = 15.0
 MAX_PENDING = 20_000  # publisher: messages published but not yet acknowledged
 RECEIVE_MAXIMUM = 65_535  # bare subscriber: the broker may send this many unacked
@@ -236,13 +237,26 @@ def _percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[index]
 
 
-def _count_readings(database) -> int:
-    from sqlalchemy import func, select
+class RowCounter:
+    """`SELECT count(*) FROM readings` on a raw driver connection.
 
-    from db.models import Reading
+    Polled while the listener runs in this process: the ORM session round trip
+    would take a noticeable share of the GIL the listener needs.
+    """
 
-    with database.session() as session:
-        return session.scalar(select(func.count()).select_from(Reading))
+    def __init__(self, database):
+        self._conn = database.engine.raw_connection()
+
+    def __call__(self) -> int:
+        cursor = self._conn.cursor()
+        cursor.execute("SELECT count(*) FROM readings")
+        (count,) = cursor.fetchone()
+        cursor.close()
+        self._conn.commit()  # end the read transaction: the next count sees more
+        return count
+
+    def close(self) -> None:
+        self._conn.close()
 
 
 # -- the three measurements -------------------------------------------------------
@@ -362,7 +376,7 @@ def _wait_for(count, target: int, publisher: Publisher, stall_s: float) -> float
             return seen
         if publisher.done() and time.monotonic() - moved > stall_s:
             return seen
-        time.sleep(POLL_S)
+        time.sleep(POLL_NEAR_END_S if now >= 0.9 * target else POLL_S)
 
 
 def run_stored(args, database, dev_euis: list[str], base: datetime) -> Stored:
@@ -373,7 +387,8 @@ def run_stored(args, database, dev_euis: list[str], base: datetime) -> Stored:
     root = _new_root()
     client_id = f"{root}-ingest"
     out = Stored(expected=args.messages)
-    baseline = _count_readings(database)
+    counter = RowCounter(database)
+    baseline = counter()
     pipeline = IngestPipeline(database, topic_root=root)
     listener = MqttListener(args.mqtt_url, pipeline, root, client_id=client_id)
     publisher = Publisher(
@@ -387,17 +402,15 @@ def run_stored(args, database, dev_euis: list[str], base: datetime) -> Stored:
         publisher.start()
         publisher.go()
         end = _wait_for(
-            lambda: _count_readings(database) - baseline,
-            args.messages,
-            publisher,
-            args.stall,
+            lambda: counter() - baseline, args.messages, publisher, args.stall
         )
     finally:
         result = publisher.join()
         listener.stop()
         pipeline.stop()
         _purge_session(args.mqtt_url, client_id)
-    out.stored = _count_readings(database) - baseline
+    out.stored = counter() - baseline
+    counter.close()
     out.seconds = end - result.first_publish
     out.publish_rate = _publish_rate(result)
     out.accepted = pipeline.counters.accepted
@@ -441,7 +454,8 @@ def run_latency(args, database, dev_euis: list[str], base: datetime) -> Latency:
     client_id = f"{root}-ingest"
     messages = int(args.rate * args.duration)
     out = Latency(rate=args.rate, expected=messages)
-    baseline = _count_readings(database)
+    counter = RowCounter(database)
+    baseline = counter()
     pipeline = TimedPipeline(database, topic_root=root)
     listener = MqttListener(args.mqtt_url, pipeline, root, client_id=client_id)
     publisher = Publisher(
@@ -459,7 +473,8 @@ def run_latency(args, database, dev_euis: list[str], base: datetime) -> Latency:
         listener.stop()
         pipeline.stop()
         _purge_session(args.mqtt_url, client_id)
-    out.stored = _count_readings(database) - baseline
+    out.stored = counter() - baseline
+    counter.close()
     out.ms = sorted(us / 1000 for us in pipeline.latencies_us)
     out.enqueue_ms = _enqueue_ms(database)
     if result.all_acked:
@@ -729,8 +744,13 @@ def main(argv=None) -> int:
     )
     args = parse_args(argv)
     backends = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    load_before = os.getloadavg()
     results = [bench_backend(args, backend) for backend in backends]
-    print_report(args, results, machine())
+    rows = machine()
+    loads = " ".join(f"{x:.2f}" for x in load_before)
+    loads += ", after " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+    rows.append(("load average", f"before {loads} (1/5/15 min)"))
+    print_report(args, results, rows)
     return 0
 
 

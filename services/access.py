@@ -42,6 +42,10 @@ ID_PREFIX_PAGE = {
     "bac-": "/dechets",
     "systeme-": "/systeme",
     "synthese-": "/synthese",
+    "sante-": "/sante",
+    "vigilance-": "/vigilance",
+    "tournees-": "/dechets",
+    "admin-": "/admin",
 }
 SHELL_PREFIX = "app-"
 

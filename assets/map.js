@@ -2,7 +2,8 @@
 window.hv = Object.assign({}, window.hv, {
   STATUS_COLORS: {
     normal: "#2e7d32", alerte: "#f39c12", debordement: "#c0392b",
-    erreur: "#8e44ad", silencieux: "#7f8c8d", sans_donnee: "#bdc3c7"
+    erreur: "#8e44ad", silencieux: "#7f8c8d", sans_donnee: "#bdc3c7",
+    debordement_prevu: "#e67e22"
   },
   pointToLayer: function (feature, latlng) {
     var p = feature.properties;
@@ -21,7 +22,9 @@ window.hv = Object.assign({}, window.hv, {
     var due = 0;
     for (var i = 0; i < leaves.length; i++) {
       var s = leaves[i].properties.s;
-      if (s === "alerte" || s === "debordement") { due += 1; }
+      if (s === "alerte" || s === "debordement" || s === "debordement_prevu") {
+        due += 1;
+      }
     }
     var n = feature.properties.point_count;
     var share = due / n;

@@ -40,6 +40,13 @@ def kpi_row(figures: dict, silent_h: int, low_battery: int):
             card_id="supervision-kpi-overflow",
         ),
         kpi_card(
+            "Débordements prévus (24 h)",
+            number_fr(figures["predicted_overflows"]),
+            "bacs",
+            color="warning",
+            card_id="supervision-kpi-predicted",
+        ),
+        kpi_card(
             f"Capteurs silencieux (> {silent_h} h)",
             number_fr(figures["silent"]),
             "capteurs",

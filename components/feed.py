@@ -28,6 +28,8 @@ def alert_feed(alerts: list[dict]):
         detail = []
         if alert["fill_pct"] is not None:
             detail.append(f"{alert['fill_pct']:.0f} %")
+        if alert["title"] == "Débordement prévu" and alert.get("overflow_eta"):
+            detail.append(f"prévu le {local_time(alert['overflow_eta'])}")
         if alert["title"] == "Batterie faible" and alert["battery_pct"] is not None:
             detail.append(f"batterie {alert['battery_pct']:.0f} %")
         items.append(

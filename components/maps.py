@@ -11,6 +11,7 @@ PMA_CENTER = (47.445, 6.782)  # middle of the PMA perimeter (47.33-47.56 N)
 STATUS_COLORS = {
     "normal": "#2e7d32",
     "alerte": "#f39c12",
+    "debordement_prevu": "#e67e22",
     "debordement": "#c0392b",
     "erreur": "#8e44ad",
     "silencieux": "#7f8c8d",

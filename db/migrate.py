@@ -18,6 +18,6 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the schema of `url` up to `revision`."""
+def upgrade(url: str, revision: str = "heads") -> None:
+    """Bring the schema of `url` up to `revision` (every branch head by default)."""
     command.upgrade(alembic_config(url), revision)

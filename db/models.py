@@ -177,3 +177,75 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+class ForecastRow(Base):
+    """The latest forecast of a bin (one row per bin, replaced at each refresh)."""
+
+    __tablename__ = "forecasts"
+
+    bin_id: Mapped[int] = mapped_column(ForeignKey("bins.id"), primary_key=True)
+    generated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    current_fill: Mapped[float | None] = mapped_column(Float)
+    rate_pct_per_h: Mapped[float] = mapped_column(Float)
+    alert_eta: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    overflow_eta: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    method: Mapped[str] = mapped_column(String(20))
+    stuck: Mapped[bool] = mapped_column(Boolean, default=False)
+    trajectory: Mapped[str] = mapped_column(Text)  # JSON: times, expected, lower, upper
+
+
+class CollectionEvent(Base):
+    """A crew's report at a bin: collected, or could not be reached."""
+
+    __tablename__ = "collection_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bin_id: Mapped[int] = mapped_column(ForeignKey("bins.id"), index=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("route_plans.id"))
+    truck: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))  # collecte | inaccessible
+    comment: Mapped[str] = mapped_column(String(500), default="")
+    fill_before: Mapped[float | None] = mapped_column(Float)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+
+
+class RoutePlan(Base):
+    """A saved collection plan for a day (routes as JSON, as the crews received it)."""
+
+    __tablename__ = "route_plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), index=True)  # ISO date, Paris
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+    parameters: Mapped[str] = mapped_column(Text)  # JSON
+    routes: Mapped[str] = mapped_column(Text)  # JSON
+    distance_km: Mapped[float] = mapped_column(Float)
+    stops: Mapped[int] = mapped_column(Integer)
+
+
+class JobRun(Base):
+    """One run of a scheduled job, for /systeme."""
+
+    __tablename__ = "job_runs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    job: Mapped[str] = mapped_column(String(40), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(12))  # ok | erreur | ignore
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    host: Mapped[str] = mapped_column(String(100), default="")
+
+
+class JobLock(Base):
+    """A lease so that one scheduler at a time runs a job (SQLite; PostgreSQL uses
+    advisory locks)."""
+
+    __tablename__ = "job_locks"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(100))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Bin, Commune
+from db.models import Bin, Commune, ForecastRow
 from db.types import utcnow
 from services.bins import Thresholds
 
@@ -29,8 +29,15 @@ def latest_alerts(
             "warning",
             "Seuil de collecte dépassé",
             fresh
-            & (Bin.last_fill_pct >= thresholds.alert_fill_pct)
+            & (Bin.last_fill_pct >= thresholds.alert_sql())
             & (Bin.last_fill_pct < 100),
+        ),
+        (
+            "warning",
+            "Débordement prévu",
+            fresh
+            & (Bin.last_fill_pct < thresholds.alert_sql())
+            & (ForecastRow.overflow_eta <= now + thresholds.forecast_horizon),
         ),
         ("warning", "Bac basculé ou couvercle ouvert", fresh & Bin.last_tilt.is_(True)),
         ("info", "Erreur de mesure du capteur", fresh & Bin.last_error.is_(True)),
@@ -54,8 +61,10 @@ def latest_alerts(
                 Bin.last_measured_at,
                 Bin.last_battery_pct,
                 Commune.name,
+                ForecastRow.overflow_eta,
             )
             .join(Commune, Commune.insee == Bin.commune_insee)
+            .outerjoin(ForecastRow, ForecastRow.bin_id == Bin.id)
             .where(condition)
             .order_by(Bin.last_measured_at.desc())
             .limit(limit)
@@ -69,8 +78,9 @@ def latest_alerts(
                 "fill_pct": fill,
                 "battery_pct": battery,
                 "time": measured_at,
+                "overflow_eta": eta,
             }
-            for code, fill, measured_at, battery, commune in rows
+            for code, fill, measured_at, battery, commune, eta in rows
         )
     alerts.sort(
         key=lambda a: (LEVEL_ORDER[a["level"]], -(a["time"] or now).timestamp())

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from db.models import Bin, Commune, Sensor
+from db.models import Bin, Commune, ForecastRow, Sensor
 from db.types import utcnow
 
 KIND_LABELS = {
@@ -25,6 +25,7 @@ STATUS_LABELS = {
     "erreur": "Erreur de mesure",
     "debordement": "Débordement",
     "alerte": "À collecter",
+    "debordement_prevu": "Débordement prévu",
     "normal": "Normal",
 }
 FILL_CLASSES = {
@@ -40,37 +41,28 @@ class Thresholds:
     alert_fill_pct: float = 80
     silent_after: timedelta = timedelta(hours=6)
     low_battery_pct: float = 20
+    # "Débordement prévu": predicted to overflow before the next pass, taken as
+    # within this horizon (the next working day's round).
+    forecast_horizon: timedelta = timedelta(hours=24)
+    alert_by_kind: tuple[tuple[str, float], ...] = ()
 
     @classmethod
     def from_config(cls, config: dict) -> Thresholds:
+        from services.forecast_jobs import alert_thresholds
+
         return cls(
             alert_fill_pct=config["ALERT_FILL_PCT"],
             silent_after=timedelta(hours=config["SILENT_AFTER_H"]),
             low_battery_pct=config["LOW_BATTERY_PCT"],
+            forecast_horizon=timedelta(hours=config["FORECAST_HORIZON_H"]),
+            alert_by_kind=tuple(sorted(alert_thresholds(config).items())),
         )
 
-
-def status_of(
-    fill: float | None,
-    measured_at: datetime | None,
-    error: bool,
-    now: datetime,
-    thresholds: Thresholds,
-) -> str:
-    """The status word of a bin (API `status`, map colour, filters)."""
-    if measured_at is None:
-        return "sans_donnee"
-    if now - measured_at > thresholds.silent_after:
-        return "silencieux"
-    if error:
-        return "erreur"
-    if fill is None:
-        return "sans_donnee"
-    if fill >= 100:
-        return "debordement"
-    if fill >= thresholds.alert_fill_pct:
-        return "alerte"
-    return "normal"
+    def alert_sql(self):
+        """The alert threshold of each bin's kind, as a SQL expression."""
+        if not self.alert_by_kind:
+            return literal(self.alert_fill_pct)
+        return case(dict(self.alert_by_kind), value=Bin.kind, else_=self.alert_fill_pct)
 
 
 def _status_sql(now: datetime, thresholds: Thresholds):
@@ -80,7 +72,11 @@ def _status_sql(now: datetime, thresholds: Thresholds):
         (Bin.last_error.is_(True), "erreur"),
         (Bin.last_fill_pct.is_(None), "sans_donnee"),
         (Bin.last_fill_pct >= 100, "debordement"),
-        (Bin.last_fill_pct >= thresholds.alert_fill_pct, "alerte"),
+        (Bin.last_fill_pct >= thresholds.alert_sql(), "alerte"),
+        (
+            ForecastRow.overflow_eta <= now + thresholds.forecast_horizon,
+            "debordement_prevu",
+        ),
         else_="normal",
     )
 
@@ -133,10 +129,13 @@ def _bins_query(filters: BinFilter, now: datetime, thresholds: Thresholds) -> Se
             Bin,
             Commune.name.label("commune_name"),
             Sensor.dev_eui,
+            ForecastRow.alert_eta,
+            ForecastRow.overflow_eta,
             status,
         )
         .join(Commune, Commune.insee == Bin.commune_insee)
         .outerjoin(Sensor, and_(Sensor.bin_id == Bin.id, Sensor.removed_at.is_(None)))
+        .outerjoin(ForecastRow, ForecastRow.bin_id == Bin.id)
     )
     if filters.commune:
         query = query.where(Bin.commune_insee == filters.commune)
@@ -173,8 +172,8 @@ def _item(row, status: str) -> dict:
         "temperature_c": b.last_temperature_c,
         "tilt": b.last_tilt,
         "status": status,
-        "overflow_eta": None,
-        "alert_eta": None,
+        "overflow_eta": row.overflow_eta,
+        "alert_eta": row.alert_eta,
     }
 
 
@@ -232,7 +231,7 @@ def kpis(
             func.count(Bin.last_measured_at),
             func.sum(
                 case(
-                    (and_(fresh, Bin.last_fill_pct >= thresholds.alert_fill_pct), 1),
+                    (and_(fresh, Bin.last_fill_pct >= thresholds.alert_sql()), 1),
                     else_=0,
                 )
             ),
@@ -261,5 +260,15 @@ def kpis(
         "silent": silent or 0,
         "low_battery": low_battery or 0,
         "tilted": tilted or 0,
+        "predicted_overflows": session.scalar(
+            select(func.count(ForecastRow.bin_id))
+            .join(Bin, Bin.id == ForecastRow.bin_id)
+            .where(
+                fresh,
+                Bin.last_fill_pct < 100,
+                ForecastRow.overflow_eta <= now + thresholds.forecast_horizon,
+            )
+        )
+        or 0,
         "latest_measure": latest,
     }

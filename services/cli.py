@@ -24,7 +24,11 @@ def _settings() -> dict:
 
 
 def init_app(server) -> None:
+    from services.cli_forecast import backtest_command, forecast_command
+
     for command in (
+        forecast_command,
+        backtest_command,
         db_upgrade,
         create_user_command,
         create_token_command,

@@ -25,6 +25,9 @@ DEFAULTS: dict[str, object] = {
     "SILENT_AFTER_H": 6,
     "LOW_BATTERY_PCT": 20,
     "ALERT_FILL_PCT": 80,
+    "FORECAST_INTERVAL_MIN": 15,
+    "FORECAST_HORIZON_H": 24,
+    "OSRM_URL": None,
 }
 
 INT_KEYS = {
@@ -35,6 +38,8 @@ INT_KEYS = {
     "SILENT_AFTER_H",
     "LOW_BATTERY_PCT",
     "ALERT_FILL_PCT",
+    "FORECAST_INTERVAL_MIN",
+    "FORECAST_HORIZON_H",
 }
 FLOAT_KEYS = {"SIM_SPEED"}
 

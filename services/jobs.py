@@ -1,24 +1,35 @@
-"""Scheduled jobs (APScheduler, worker process only): retention of technical data."""
+"""Scheduled jobs (APScheduler, worker process only), each run once at a time.
+
+Every run takes the job's database lock (so several workers never run it twice),
+is recorded in job_runs (shown on /systeme), and a failure is logged and retried
+once a minute later; it never stops the scheduler.
+"""
 
 from __future__ import annotations
 
 import logging
+import socket
+from collections.abc import Callable
 from datetime import timedelta
 
 from apscheduler.schedulers.base import BaseScheduler
+from sqlalchemy import select
 
 from db.engine import Database
-from db.models import DeadLetter
+from db.models import DeadLetter, JobRun
 from db.types import utcnow
 from services import ingest_stats
+from services.job_lock import job_lock
 
 log = logging.getLogger(__name__)
 DEAD_LETTER_RETENTION = timedelta(days=30)
 STATS_RETENTION = timedelta(days=30)
+JOB_RUN_RETENTION = timedelta(days=7)
+RETRY_AFTER = timedelta(minutes=1)
 
 
-def purge_technical_data(database: Database) -> dict:
-    """Drop dead letters and counters past their retention."""
+def purge_technical_data(database: Database) -> str:
+    """Drop dead letters, counters and job runs past their retention."""
     now = utcnow()
     with database.session() as session:
         dead = session.execute(
@@ -27,17 +38,75 @@ def purge_technical_data(database: Database) -> dict:
             )
         ).rowcount
         stats = ingest_stats.purge(session, STATS_RETENTION, now)
-    log.info("rétention : %s messages refusés et %s compteurs supprimés", dead, stats)
-    return {"dead_letters": dead, "stats": stats}
+        runs = session.execute(
+            JobRun.__table__.delete().where(JobRun.started_at < now - JOB_RUN_RETENTION)
+        ).rowcount
+    return f"{dead} messages refusés, {stats} compteurs, {runs} exécutions supprimés"
+
+
+def run_job(database: Database, name: str, work: Callable[[], str]) -> str:
+    """Run `work` under the job's lock and record the outcome; returns the status."""
+    run = JobRun(
+        job=name, started_at=utcnow(), status="en_cours", host=socket.gethostname()
+    )
+    with job_lock(database, name) as held:
+        if not held:
+            log.info("tâche %s déjà en cours ailleurs : ignorée", name)
+            return "ignore"
+        with database.session() as session:
+            session.add(run)
+        try:
+            detail, status = work(), "ok"
+        except Exception as error:  # logged, recorded, retried; the scheduler goes on
+            log.exception("échec de la tâche %s", name)
+            detail, status = f"{type(error).__name__} : {error}"[:500], "erreur"
+        with database.session() as session:
+            row = session.get(JobRun, run.id)
+            row.finished_at, row.status, row.detail = utcnow(), status, detail[:500]
+    return status
+
+
+def latest_runs(database: Database, limit: int = 20) -> list[JobRun]:
+    with database.session() as session:
+        return list(
+            session.scalars(
+                select(JobRun).order_by(JobRun.started_at.desc()).limit(limit)
+            )
+        )
 
 
 def register_jobs(scheduler: BaseScheduler, database: Database, settings: dict) -> None:
-    scheduler.add_job(
-        purge_technical_data,
-        "interval",
-        hours=1,
-        args=[database],
-        id="retention",
-        max_instances=1,
-        coalesce=True,
-    )
+    """Add the periodic jobs; a failed run is retried once a minute later."""
+    from services.forecast_jobs import refresh_forecasts
+
+    jobs = {
+        "retention": (lambda: purge_technical_data(database), {"hours": 1}),
+        "previsions": (
+            lambda: refresh_forecasts(database, settings),
+            {"minutes": settings["FORECAST_INTERVAL_MIN"]},
+        ),
+    }
+
+    def runner(name: str) -> None:
+        work, _interval = jobs[name]
+        if run_job(database, name, work) == "erreur":
+            scheduler.add_job(
+                runner,
+                "date",
+                run_date=utcnow() + RETRY_AFTER,
+                args=[name],
+                id=f"{name}-retry",
+                replace_existing=True,
+            )
+
+    for name, (_work, interval) in jobs.items():
+        scheduler.add_job(
+            runner,
+            "interval",
+            args=[name],
+            id=name,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=utcnow() + timedelta(seconds=5),
+            **interval,
+        )

@@ -1,0 +1,111 @@
+"""Forecast refresh: read recent readings, run the model, store the forecasts."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+
+from db.engine import Database
+from db.models import Bin, ForecastRow, Reading
+from db.types import utcnow
+from db.upsert import insert_for
+from services.fleet import BIN_KINDS
+
+HISTORY_DAYS = 30
+
+
+def alert_thresholds(settings: dict) -> dict[str, float]:
+    """Alert threshold per bin kind: ALERT_FILL_PCT, overridden by
+    ALERT_FILL_PCT_BY_KIND ("PAV_VERRE=85,CORBEILLE=70")."""
+    thresholds = {kind: float(settings["ALERT_FILL_PCT"]) for kind in BIN_KINDS}
+    for item in (settings.get("ALERT_FILL_PCT_BY_KIND") or "").split(","):
+        if "=" in item:
+            kind, value = item.split("=", 1)
+            if kind.strip() in thresholds:
+                thresholds[kind.strip()] = float(value)
+    return thresholds
+
+
+def load_series(database: Database, now: datetime, days: int = HISTORY_DAYS) -> list:
+    """Every bin's fill series over the last `days` (NaN where the reading failed)."""
+    from services.forecast import BinSeries
+
+    since = now - timedelta(days=days)
+    with database.session() as session:
+        bins = session.execute(select(Bin.id, Bin.kind, Bin.commune_insee)).all()
+        query = (
+            select(Reading.bin_id, Reading.measured_at, Reading.fill_pct)
+            .where(Reading.measured_at >= since)
+            .order_by(Reading.bin_id, Reading.measured_at)
+        )
+        frame = pd.DataFrame(
+            session.execute(query).all(), columns=["bin_id", "measured_at", "fill_pct"]
+        )
+    groups = {}
+    if not frame.empty:
+        seconds = np.array([t.timestamp() for t in frame["measured_at"]])
+        fills = frame["fill_pct"].to_numpy(dtype=float, na_value=np.nan)
+        ids = frame["bin_id"].to_numpy()
+        bounds = np.flatnonzero(np.diff(ids)) + 1
+        for start, end in zip(np.r_[0, bounds], np.r_[bounds, len(ids)], strict=True):
+            groups[int(ids[start])] = (seconds[start:end], fills[start:end])
+    empty = (np.array([], float), np.array([], float))
+    return [
+        BinSeries(bin_id, kind, insee, *groups.get(bin_id, empty))
+        for bin_id, kind, insee in bins
+    ]
+
+
+def _row(forecast) -> dict:
+    return {
+        "bin_id": forecast.bin_id,
+        "generated_at": forecast.generated_at,
+        "current_fill": forecast.current_fill,
+        "rate_pct_per_h": forecast.rate_pct_per_h,
+        "alert_eta": forecast.alert_eta,
+        "overflow_eta": forecast.overflow_eta,
+        "method": forecast.method,
+        "stuck": bool(getattr(forecast, "stuck", False)),
+        "trajectory": json.dumps(
+            {
+                "times": [t.isoformat() for t in forecast.times],
+                "expected": [round(v, 2) for v in forecast.expected],
+                "lower": [round(v, 2) for v in forecast.lower],
+                "upper": [round(v, 2) for v in forecast.upper],
+            }
+        ),
+    }
+
+
+def save_forecasts(database: Database, forecasts: list) -> None:
+    with database.session() as session:
+        rows = [_row(f) for f in forecasts]
+        insert = insert_for(session, ForecastRow)
+        stmt = (
+            insert.on_conflict_do_update(
+                index_elements=["bin_id"],
+                set_={c: insert.excluded[c] for c in rows[0] if c != "bin_id"},
+            )
+            if rows
+            else None
+        )
+        if stmt is not None:
+            session.execute(stmt, rows)
+
+
+def refresh_forecasts(database: Database, settings: dict) -> str:
+    """Forecast every bin now; returns a one-line summary."""
+    from services.forecast import forecast_fleet
+
+    started = time.perf_counter()
+    now = utcnow()
+    series = load_series(database, now)
+    forecasts = forecast_fleet(series, now, alert_thresholds(settings))
+    save_forecasts(database, forecasts)
+    elapsed = time.perf_counter() - started
+    return f"{len(forecasts)} bacs prévus en {elapsed:.1f} s"

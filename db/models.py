@@ -249,3 +249,59 @@ class JobLock(Base):
     holder: Mapped[str] = mapped_column(String(100))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
+
+class HealthSnapshot(Base):
+    """One imported Annuaire Santé (RPPS) extract; a new import replaces it whole."""
+
+    __tablename__ = "health_snapshots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_name: Mapped[str] = mapped_column(String(255))
+    extracted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    rows_read: Mapped[int] = mapped_column(Integer)
+    rows_kept: Mapped[int] = mapped_column(Integer)
+    report: Mapped[str] = mapped_column(Text)  # JSON: drops by reason, bad lines
+
+
+class HealthPractice(Base):
+    """A practitioner of a followed profession in a commune, counted once there."""
+
+    __tablename__ = "health_practices"
+    __table_args__ = (
+        UniqueConstraint(
+            "snapshot_id",
+            "practitioner_id",
+            "profession",
+            "commune_insee",
+            name="uq_health_practices_person",
+        ),
+        Index("ix_health_practices_snapshot_commune", "snapshot_id", "commune_insee"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    snapshot_id: Mapped[int] = mapped_column(
+        ForeignKey("health_snapshots.id", ondelete="CASCADE")
+    )
+    practitioner_id: Mapped[str] = mapped_column(String(20))
+    profession: Mapped[str] = mapped_column(String(32))
+    commune_insee: Mapped[str] = mapped_column(String(5))
+    primary_care: Mapped[bool] = mapped_column(Boolean)  # libéral or centre de santé
+    placed_by: Mapped[str] = mapped_column(String(12))  # "insee" or "code_postal"
+    sites: Mapped[int] = mapped_column(Integer, default=1)  # communes of the person
+
+
+class HealthOutsideCommune(Base):
+    """A commune outside the territory whose practitioners were kept (nearby supply)."""
+
+    __tablename__ = "health_outside_communes"
+
+    snapshot_id: Mapped[int] = mapped_column(
+        ForeignKey("health_snapshots.id", ondelete="CASCADE"), primary_key=True
+    )
+    insee: Mapped[str] = mapped_column(String(5), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    population: Mapped[int] = mapped_column(Integer)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)

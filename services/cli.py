@@ -25,10 +25,12 @@ def _settings() -> dict:
 
 def init_app(server) -> None:
     from services.cli_forecast import backtest_command, forecast_command
+    from services.cli_health import import_rpps_command
 
     for command in (
         forecast_command,
         backtest_command,
+        import_rpps_command,
         db_upgrade,
         create_user_command,
         create_token_command,

@@ -23,3 +23,9 @@ def prepare_database(database: Database, settings: dict) -> None:
             created = seed_demo_fleet(session, settings["SIM_SENSORS"])
             if created:
                 log.info("parc de démonstration créé : %d bacs", created)
+    if is_demo(settings):
+        from services.demo_rpps import ensure_demo_extract
+
+        kept = ensure_demo_extract(database)
+        if kept:
+            log.info("extrait RPPS fictif chargé : %d exercices", kept)

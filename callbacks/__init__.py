@@ -5,9 +5,9 @@ process-wide list that only the first app receives, which breaks the app factory
 (several apps per process in tests, one per gunicorn worker).
 """
 
-from callbacks import dechets, shell, supervision, systeme
+from callbacks import dechets, sante, shell, supervision, systeme
 
-MODULES = (shell, supervision, dechets, systeme)
+MODULES = (shell, supervision, dechets, sante, systeme)
 
 
 def register_callbacks(app) -> None:

@@ -112,7 +112,7 @@ def test_control_room_accounts_see_every_waste_page(dash_duo, demo, username):
     check_bins(dash_duo, database)
     check_system(dash_duo)
     check_summary(dash_duo, database)
-    assert "app-nav-systeme" in nav_ids(dash_duo)
+    assert {"app-nav-systeme", "app-nav-sante"} <= nav_ids(dash_duo)
     no_console_errors(dash_duo)
 
 
@@ -143,5 +143,5 @@ def test_elected_official_lands_on_the_summary(dash_duo, demo):
     dash_duo.wait_for_element("#synthese-bins", timeout=20)
     assert dash_duo.driver.current_url.endswith("/synthese")
     check_summary(dash_duo, database)
-    assert nav_ids(dash_duo) == {"app-nav-synthese"}
+    assert nav_ids(dash_duo) == {"app-nav-synthese", "app-nav-sante"}
     no_console_errors(dash_duo)

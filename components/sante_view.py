@@ -147,7 +147,7 @@ def source_line(data, full: bool = False) -> str:
     if not full:
         return text + f" · {data.totals['communes']} communes, populations INSEE 2023."
     return (
-        f"Source : {text} (ANS, Licence Ouverte), importée le "
+        f"Source : {text} (ANS, données publiques en libre accès), importée le "
         f"{local_time(data.imported_at, '%d/%m/%Y à %H:%M')} ; populations "
         "légales INSEE 2023 ; codes postaux La Poste (Licence Ouverte) ; limites "
         "communales IGN."

@@ -115,11 +115,10 @@ class ImportReport:
 
     def lines(self) -> list[str]:
         """The report in French, one line each."""
-        out = [
-            f"{self.rows_read} lignes lues, {self.rows_kept} exercices retenus "
-            f"({self.kept_outside} hors territoire, communes voisines connues ; "
-            f"{self.placed_by_postcode} placés par code postal).",
-        ]
+        first = f"{self.rows_read} lignes lues, {self.rows_kept} exercices retenus"
+        if self.kept_outside:
+            first += f" dont {self.kept_outside} dans des communes voisines"
+        out = [first + f" ; {self.placed_by_postcode} placés par code postal."]
         out += [f"  écartées – {r} : {n}" for r, n in self.dropped.most_common()]
         out += [f"  ligne {n} : {why}" for n, why in self.bad_lines]
         return out

@@ -281,7 +281,10 @@ def test_the_command_prints_the_report_and_uses_nearby_communes(storage, tmp_pat
     )
     assert result.exit_code == 0, result.output
     assert "Extraction du 20/11/2026 importée" in result.output
-    assert "23 lignes lues, 12 exercices retenus (1 hors territoire" in result.output
+    assert (
+        "23 lignes lues, 12 exercices retenus dont 1 dans des communes voisines ; "
+        "4 placés par code postal." in result.output
+    )
     assert "ligne 12 : ligne mal formée" in result.output
     with database.session() as session:
         outside = session.scalars(select(HealthOutsideCommune)).all()

@@ -5,9 +5,9 @@ process-wide list that only the first app receives, which breaks the app factory
 (several apps per process in tests, one per gunicorn worker).
 """
 
-from callbacks import dechets, sante, shell, supervision, systeme
+from callbacks import dechets, equipe, sante, shell, supervision, systeme, tournees
 
-MODULES = (shell, supervision, dechets, sante, systeme)
+MODULES = (shell, supervision, dechets, tournees, equipe, sante, systeme)
 
 
 def register_callbacks(app) -> None:

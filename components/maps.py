@@ -22,9 +22,10 @@ STATUS_COLORS = {
 def territory_map(
     map_id: str,
     communes_geojson: dict,
-    bins_geojson: dict,
-    layer_id: str,
+    bins_geojson: dict | None,
+    layer_id: str | None,
     tile_url: str | None = None,
+    extra_layers: tuple = (),
 ):
     """A Leaflet map of the communes with the bins on top (clustered)."""
     layers = []
@@ -39,17 +40,19 @@ def territory_map(
             interactive=False,
         )
     )
-    layers.append(
-        dl.GeoJSON(
-            id=layer_id,
-            data=bins_geojson,
-            cluster=True,
-            zoomToBoundsOnClick=True,
-            superClusterOptions={"radius": 60, "maxZoom": 15},
-            pointToLayer={"variable": "hv.pointToLayer"},
-            clusterToLayer={"variable": "hv.clusterToLayer"},
+    if layer_id is not None:
+        layers.append(
+            dl.GeoJSON(
+                id=layer_id,
+                data=bins_geojson,
+                cluster=True,
+                zoomToBoundsOnClick=True,
+                superClusterOptions={"radius": 60, "maxZoom": 15},
+                pointToLayer={"variable": "hv.pointToLayer"},
+                clusterToLayer={"variable": "hv.clusterToLayer"},
+            )
         )
-    )
+    layers.extend(extra_layers)
     return dl.Map(
         layers,
         id=map_id,

@@ -178,6 +178,7 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+
 class ForecastRow(Base):
     """The latest forecast of a bin (one row per bin, replaced at each refresh)."""
 

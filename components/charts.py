@@ -55,3 +55,34 @@ def time_series(
     if y_range:
         fig.update_yaxes(range=list(y_range))
     return _layout(fig, title, unit)
+
+
+def add_forecast_band(fig: go.Figure, forecast: dict) -> go.Figure:
+    """Overlay a forecast: the expected fill and its prediction interval."""
+    times = forecast["times"].tz_convert(PARIS)
+    fig.add_scatter(
+        x=times,
+        y=forecast["upper"],
+        mode="lines",
+        line={"width": 0},
+        showlegend=False,
+        hoverinfo="skip",
+    )
+    fig.add_scatter(
+        x=times,
+        y=forecast["lower"],
+        mode="lines",
+        line={"width": 0},
+        fill="tonexty",
+        fillcolor="rgba(230,126,34,0.2)",
+        name="Intervalle de prévision",
+    )
+    fig.add_scatter(
+        x=times,
+        y=forecast["expected"],
+        mode="lines",
+        line={"color": "#e67e22", "dash": "dash"},
+        name="Prévision",
+    )
+    fig.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.25})
+    return fig

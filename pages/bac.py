@@ -4,11 +4,12 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from components.charts import time_series
+from components.charts import add_forecast_band, time_series
 from components.feed import local_time
 from db.engine import get_session
 from services.bins import KIND_LABELS, STATUS_LABELS, get_bin
 from services.context import settings, thresholds
+from services.forecast_jobs import stored_forecast
 from services.history import bin_history
 
 dash.register_page(
@@ -29,12 +30,65 @@ def _fact(label: str, value) -> html.Div:
     )
 
 
+def fill_chart(history, forecast):
+    """30 days of fill, and the 72-hour forecast with its interval when known."""
+    title = "Remplissage sur 30 jours" + (" et prévision à 72 h" if forecast else "")
+    figure = time_series(
+        history,
+        "fill_pct",
+        title,
+        "%",
+        "#2e7d32",
+        (0, 115),
+        settings()["ALERT_FILL_PCT"],
+    )
+    return add_forecast_band(figure, forecast) if forecast else figure
+
+
+def forecast_facts(forecast: dict | None):
+    if forecast is None:
+        return html.Small(
+            "Prévision pas encore calculée (actualisation toutes les "
+            f"{settings()['FORECAST_INTERVAL_MIN']} min).",
+            className="text-muted",
+            id="bac-forecast",
+        )
+
+    def eta(value):
+        return local_time(value, "%d/%m %H:%M") if value else "au-delà de 72 h"
+
+    note = " · capteur bloqué (même mesure répétée)" if forecast["stuck"] else ""
+    return html.Div(
+        [
+            _fact(
+                "Seuil de collecte prévu",
+                html.Span(eta(forecast["alert_eta"]), id="bac-alert-eta"),
+            ),
+            _fact(
+                "Débordement prévu",
+                html.Span(eta(forecast["overflow_eta"]), id="bac-overflow-eta"),
+            ),
+            _fact(
+                "Vitesse de remplissage",
+                f"{forecast['rate_pct_per_h']:.2f} %/h".replace(".", ","),
+            ),
+            _fact(
+                "Prévision calculée",
+                local_time(forecast["generated_at"], "%d/%m %H:%M") + note,
+            ),
+        ],
+        className="d-flex flex-wrap border-top pt-2",
+        id="bac-forecast",
+    )
+
+
 def layout(code=None, **_kwargs):
     session = get_session()
     item = get_bin(session, code or "", thresholds())
     if item is None:
         return dbc.Alert(f"Bac inconnu : {code}", color="warning", id="bac-unknown")
     history = bin_history(session, item["code"])
+    forecast = stored_forecast(session, item["id"])
     fill = "—" if item["fill_pct"] is None else f"{item['fill_pct']:.0f} %"
     battery = "—" if item["battery_pct"] is None else f"{item['battery_pct']:.0f} %"
     temperature = (
@@ -68,6 +122,7 @@ def layout(code=None, **_kwargs):
                     ],
                     className="d-flex flex-wrap",
                 ),
+                forecast_facts(forecast),
             ]
         ),
         className="shadow-sm mb-3",
@@ -77,18 +132,7 @@ def layout(code=None, **_kwargs):
     else:
         charts = html.Div(
             [
-                dcc.Graph(
-                    id="bac-fill-chart",
-                    figure=time_series(
-                        history,
-                        "fill_pct",
-                        "Remplissage sur 30 jours",
-                        "%",
-                        "#2e7d32",
-                        (0, 105),
-                        settings()["ALERT_FILL_PCT"],
-                    ),
-                ),
+                dcc.Graph(id="bac-fill-chart", figure=fill_chart(history, forecast)),
                 dbc.Row(
                     [
                         dbc.Col(

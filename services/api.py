@@ -32,7 +32,8 @@ def _iso(value):
 
 
 def _serialise(item: dict) -> dict:
-    return {key: _iso(value) for key, value in item.items()}
+    """The contract's bin item: internal ids stay inside."""
+    return {key: _iso(value) for key, value in item.items() if key != "id"}
 
 
 def _may_read_bins():

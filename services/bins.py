@@ -158,6 +158,7 @@ def _bins_query(filters: BinFilter, now: datetime, thresholds: Thresholds) -> Se
 def _item(row, status: str) -> dict:
     b: Bin = row.Bin
     return {
+        "id": b.id,
         "code": b.code,
         "kind": b.kind,
         "commune_insee": b.commune_insee,

@@ -109,3 +109,23 @@ def refresh_forecasts(database: Database, settings: dict) -> str:
     save_forecasts(database, forecasts)
     elapsed = time.perf_counter() - started
     return f"{len(forecasts)} bacs prévus en {elapsed:.1f} s"
+
+
+def stored_forecast(session, bin_id: int) -> dict | None:
+    """The stored forecast of a bin with its trajectory, or None."""
+    row = session.get(ForecastRow, bin_id)
+    if row is None:
+        return None
+    trajectory = json.loads(row.trajectory)
+    return {
+        "generated_at": row.generated_at,
+        "alert_eta": row.alert_eta,
+        "overflow_eta": row.overflow_eta,
+        "rate_pct_per_h": row.rate_pct_per_h,
+        "method": row.method,
+        "stuck": row.stuck,
+        "times": pd.to_datetime(trajectory["times"], utc=True),
+        "expected": trajectory["expected"],
+        "lower": trajectory["lower"],
+        "upper": trajectory["upper"],
+    }

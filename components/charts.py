@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 PARIS = "Europe/Paris"
+DISPLAY_MAX = 115
 
 
 def _layout(fig: go.Figure, title: str, unit: str) -> go.Figure:
@@ -37,11 +38,11 @@ def time_series(
     times = pd.to_datetime(frame["measured_at"], utc=True).dt.tz_convert(PARIS)
     fig = go.Figure(
         go.Scatter(
+            name="Mesures" if threshold is not None else title,
             x=times,
             y=frame[column],
             mode="lines",
             line={"color": color},
-            name=title,
             connectgaps=False,
         )
     )
@@ -60,6 +61,14 @@ def time_series(
 def add_forecast_band(fig: go.Figure, forecast: dict) -> go.Figure:
     """Overlay a forecast: the expected fill and its prediction interval."""
     times = forecast["times"].tz_convert(PARIS)
+    # The model lets the fill run past 100 %; the chart shows it up to the axis top.
+    forecast = {
+        **forecast,
+        **{
+            k: [min(v, DISPLAY_MAX) for v in forecast[k]]
+            for k in ("expected", "lower", "upper")
+        },
+    }
     fig.add_scatter(
         x=times,
         y=forecast["upper"],

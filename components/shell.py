@@ -25,7 +25,7 @@ def nav_links(role: str | None) -> list:
                         page["name"],
                     ],
                     href=page["path"],
-                    active="exact" if page["path"] == "/" else "partial",
+                    active="exact",
                     id=f"app-nav-{page['path'].strip('/') or 'supervision'}",
                 )
             )

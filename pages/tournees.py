@@ -27,8 +27,6 @@ CANDIDATE_COLUMNS = [
     {
         "field": "code",
         "headerName": "Bac",
-        "checkboxSelection": True,
-        "headerCheckboxSelection": True,
         "minWidth": 190,
     },
     {"field": "kind", "headerName": "Type"},
@@ -83,7 +81,7 @@ def layout(**_kwargs):
             _field(
                 "Camions",
                 dbc.Input(
-                    id="tournees-trucks", type="number", min=1, max=20, step=1, value=3
+                    id="tournees-trucks", type="number", min=1, max=20, step=1, value=6
                 ),
                 1,
             ),
@@ -139,8 +137,12 @@ def layout(**_kwargs):
                     "minWidth": 120,
                 },
                 dashGridOptions={
-                    "rowSelection": "multiple",
-                    "suppressRowClickSelection": True,
+                    "rowSelection": {
+                        "mode": "multiRow",
+                        "checkboxes": True,
+                        "headerCheckbox": True,
+                        "enableClickSelection": False,
+                    },
                     "rowHeight": 44,
                     "localeText": {"noRowsToShow": "Aucun bac à collecter"},
                 },

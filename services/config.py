@@ -19,7 +19,7 @@ DEFAULTS: dict[str, object] = {
     "PORT": 8050,
     "TILE_URL": None,
     "SIM_SENSORS": 1500,
-    "SIM_SPEED": 30.0,
+    "SIM_SPEED": 1.0,
     "SIM_HISTORY_DAYS": 30,
     "STALE_AFTER_S": 180,
     "SILENT_AFTER_H": 6,

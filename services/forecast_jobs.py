@@ -11,7 +11,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from db.engine import Database
-from db.models import Bin, ForecastRow, Reading
+from db.models import Bin, CollectionEvent, ForecastRow, Reading
 from db.types import utcnow
 from db.upsert import insert_for
 from services.fleet import BIN_KINDS
@@ -46,6 +46,14 @@ def load_series(database: Database, now: datetime, days: int = HISTORY_DAYS) -> 
         frame = pd.DataFrame(
             session.execute(query).all(), columns=["bin_id", "measured_at", "fill_pct"]
         )
+        collected: dict[int, list[float]] = {}
+        for bin_id, when in session.execute(
+            select(CollectionEvent.bin_id, CollectionEvent.recorded_at).where(
+                CollectionEvent.status == "collecte",
+                CollectionEvent.recorded_at >= since,
+            )
+        ):
+            collected.setdefault(bin_id, []).append(when.timestamp())
     groups = {}
     if not frame.empty:
         seconds = np.array([t.timestamp() for t in frame["measured_at"]])
@@ -55,8 +63,15 @@ def load_series(database: Database, now: datetime, days: int = HISTORY_DAYS) -> 
         for start, end in zip(np.r_[0, bounds], np.r_[bounds, len(ids)], strict=True):
             groups[int(ids[start])] = (seconds[start:end], fills[start:end])
     empty = (np.array([], float), np.array([], float))
+    # Crews' reports open a new fill cycle even before the sensor shows the drop.
     return [
-        BinSeries(bin_id, kind, insee, *groups.get(bin_id, empty))
+        BinSeries(
+            bin_id,
+            kind,
+            insee,
+            *groups.get(bin_id, empty),
+            collected_at=np.array(collected[bin_id]) if bin_id in collected else None,
+        )
         for bin_id, kind, insee in bins
     ]
 

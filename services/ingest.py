@@ -125,6 +125,12 @@ class IngestPipeline:
             return []
         deadline = time.monotonic() + self.max_wait_s
         while len(batch) < self.batch_size:
+            try:  # what queued up during the last commit goes in at once
+                batch.append(self.queue.get_nowait())
+                continue
+            except queue.Empty:
+                if len(batch) > 1:  # a backlog was there: do not linger
+                    break
             remaining = deadline - time.monotonic()
             try:
                 batch.append(self.queue.get(timeout=max(remaining, 0)))

@@ -96,6 +96,9 @@ class MqttListener:
         """Connect in the background; paho reconnects by itself with backoff."""
         properties = Properties(PacketTypes.CONNECT)
         properties.SessionExpiryInterval = SESSION_EXPIRY_S
+        # Mosquitto's default window is 20 unacknowledged messages; we ack after
+        # commit, so let the broker send up to what the pipeline can queue.
+        properties.ReceiveMaximum = min(65535, self.pipeline.queue.maxsize or 65535)
         self.client.connect_async(
             self.address.host,
             self.address.port,

@@ -22,6 +22,7 @@ from services.simulator import (
 )
 
 TICK_S = 1.0
+MAX_PENDING = 20_000
 
 
 def encode(reading, payload_format: str, root: str) -> tuple[str, bytes]:
@@ -62,6 +63,7 @@ def run_publisher(
     simulator.advance(virtual, timedelta(0))
     started = time.monotonic()
     sent = 0
+    pending: list = []
     try:
         while duration is None or time.monotonic() - started < duration:
             time.sleep(TICK_S)
@@ -73,11 +75,21 @@ def run_publisher(
                     payload_format,
                     settings["MQTT_TOPIC_ROOT"],
                 )
-                client.publish(topic, payload, qos=1)
+                pending.append(client.publish(topic, payload, qos=1))
                 sent += 1
+                if len(pending) >= MAX_PENDING:
+                    # paho numbers in-flight messages on 16 bits: never let them wrap.
+                    _wait(pending)
     except KeyboardInterrupt:
         pass
     finally:
-        client.loop_stop()
+        _wait(pending)  # every message acknowledged by the broker before leaving
         client.disconnect()
+        client.loop_stop()
     return sent
+
+
+def _wait(pending: list, timeout: float = 30.0) -> None:
+    for info in pending:
+        info.wait_for_publish(timeout=timeout)
+    pending.clear()

@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Bin, Reading, Sensor
-from db.upsert import insert_for
+from db.models import Bin, Sensor
 from services.decoders import DISTANCE_ERROR_MM, Uplink
 
 
@@ -73,69 +72,16 @@ def reading_row(uplink: Uplink, device: Device, received_at: datetime) -> dict:
     }
 
 
-_STATE_UPDATE = (
-    Bin.__table__.update()
-    .where(Bin.id == bindparam("b_id"))
-    .where(
-        or_(
-            Bin.last_measured_at.is_(None),
-            Bin.last_measured_at < bindparam("b_measured_at"),
-        )
-    )
-    .values(
-        last_measured_at=bindparam("b_measured_at"),
-        last_distance_mm=bindparam("b_distance"),
-        last_battery_pct=bindparam("b_battery"),
-        last_temperature_c=bindparam("b_temperature"),
-        last_tilt=bindparam("b_tilt"),
-        last_error=bindparam("b_error"),
-        state_updated_at=bindparam("b_received_at"),
-    )
-)
-_FILL_UPDATE = (
-    Bin.__table__.update()
-    .where(Bin.id == bindparam("b_id"))
-    .where(Bin.last_measured_at == bindparam("b_measured_at"))
-    .values(last_fill_pct=bindparam("b_fill"))
-)
-
-
-def store_readings(session: Session, rows: list[dict]) -> set[tuple]:
-    """Insert readings, skipping those already stored; update bin states.
-
-    Returns the (sensor_id, measured_at) keys that were new. The caller commits.
-    """
-    unique: dict[tuple, dict] = {}
-    for row in rows:
-        unique.setdefault((row["sensor_id"], row["measured_at"]), row)
-    if not unique:
-        return set()
-    stmt = (
-        insert_for(session, Reading)
-        .on_conflict_do_nothing(index_elements=["sensor_id", "measured_at"])
-        .returning(Reading.sensor_id, Reading.measured_at)
-    )
-    inserted = {tuple(r) for r in session.execute(stmt, list(unique.values()))}
-    latest: dict[int, dict] = {}
-    for key in inserted:
-        row = unique[key]
-        current = latest.get(row["bin_id"])
-        if current is None or row["measured_at"] > current["measured_at"]:
-            latest[row["bin_id"]] = row
-    if latest:
-        params = [_state_params(row) for row in latest.values()]
-        session.execute(_STATE_UPDATE, params)
-        # An error reading (9999) keeps the last known fill.
-        fills = [p for p in params if p["b_fill"] is not None]
-        if fills:
-            session.execute(_FILL_UPDATE, fills)
-    return inserted
-
-
 HISTORY_COLUMNS = (
     "bin_id", "sensor_id", "measured_at", "received_at", "distance_mm", "fill_pct",
     "battery_pct", "temperature_c", "tilt", "rssi", "snr", "seq", "source",
 )  # fmt: skip
+_PG_TYPES = (
+    "integer", "integer", "timestamptz", "timestamptz", "integer", "float8",
+    "float8", "float8", "boolean", "float8", "float8", "bigint", "varchar",
+)  # fmt: skip
+_SQLITE_MAX_VARIABLES = 32766
+_ON_CONFLICT = "ON CONFLICT (sensor_id, measured_at) DO NOTHING"
 
 
 def _driver_time(value: datetime, dialect: str):
@@ -143,6 +89,59 @@ def _driver_time(value: datetime, dialect: str):
     if dialect == "sqlite":
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     return value
+
+
+def store_readings(session: Session, rows: list[dict]) -> set[tuple]:
+    """Insert readings, skipping those already stored; update bin states.
+
+    Returns the (sensor_id, measured_at) keys that were new. The caller commits.
+    One statement per batch straight to the driver (no per-row ORM or type
+    processing): `unnest` of column arrays on PostgreSQL, multi-row VALUES on
+    SQLite, both with ON CONFLICT DO NOTHING RETURNING.
+    """
+    unique: dict[tuple, dict] = {}
+    for row in rows:
+        unique.setdefault((row["sensor_id"], row["measured_at"]), row)
+    if not unique:
+        return set()
+    dialect = session.get_bind().dialect.name
+    connection = session.connection()
+    insert = f"INSERT INTO readings ({', '.join(HISTORY_COLUMNS)})"
+    returning = f"{_ON_CONFLICT} RETURNING sensor_id, measured_at"
+    if dialect == "postgresql":
+        arrays = ", ".join(f"%s::{t}[]" for t in _PG_TYPES)
+        params = tuple([r[c] for r in unique.values()] for c in HISTORY_COLUMNS)
+        result = connection.exec_driver_sql(
+            f"{insert} SELECT * FROM unnest({arrays}) {returning}", params
+        )
+        inserted = {(sensor, at.astimezone(UTC)) for sensor, at in result}
+    else:
+        inserted = set()
+        keys = list(unique)
+        width = len(HISTORY_COLUMNS)
+        one = "(" + ", ".join("?" * width) + ")"
+        step = _SQLITE_MAX_VARIABLES // width
+        for start in range(0, len(keys), step):
+            chunk = keys[start : start + step]
+            by_text, params = {}, []
+            for key in chunk:
+                values = _driver_row(unique[key], dialect)
+                by_text[(values[1], values[2])] = key
+                params.extend(values)
+            values_sql = ", ".join([one] * len(chunk))
+            result = connection.exec_driver_sql(
+                f"{insert} VALUES {values_sql} {returning}", tuple(params)
+            )
+            inserted.update(by_text[tuple(r)] for r in result)
+    _update_states(connection, dialect, [unique[key] for key in inserted])
+    return inserted
+
+
+def _driver_row(row: dict, dialect: str) -> tuple:
+    return tuple(
+        _driver_time(row[c], dialect) if c.endswith("_at") else row[c]
+        for c in HISTORY_COLUMNS
+    )
 
 
 def store_history(session: Session, rows: list[dict]) -> None:
@@ -157,38 +156,63 @@ def store_history(session: Session, rows: list[dict]) -> None:
     mark = "?" if dialect == "sqlite" else "%s"
     sql = (
         f"INSERT INTO readings ({', '.join(HISTORY_COLUMNS)}) "
-        f"VALUES ({', '.join([mark] * len(HISTORY_COLUMNS))}) "
-        "ON CONFLICT (sensor_id, measured_at) DO NOTHING"
+        f"VALUES ({', '.join([mark] * len(HISTORY_COLUMNS))}) {_ON_CONFLICT}"
     )
-    params = [
-        tuple(
-            _driver_time(row[c], dialect) if c.endswith("_at") else row[c]
-            for c in HISTORY_COLUMNS
-        )
-        for row in rows
-    ]
-    session.connection().exec_driver_sql(sql, params)
+    connection = session.connection()
+    connection.exec_driver_sql(sql, [_driver_row(row, dialect) for row in rows])
+    _update_states(connection, dialect, rows)
+
+
+_STATE_COLUMNS = (
+    "last_measured_at", "last_distance_mm", "last_battery_pct", "last_temperature_c",
+    "last_tilt", "last_error", "state_updated_at",
+)  # fmt: skip
+
+
+def _update_states(connection, dialect: str, rows: list[dict]) -> None:
+    """Each bin takes its latest reading as state, unless it knows a newer one.
+
+    One statement; an error reading (9999) keeps the last known fill.
+    """
     latest: dict[int, dict] = {}
     for row in rows:
         current = latest.get(row["bin_id"])
         if current is None or row["measured_at"] > current["measured_at"]:
             latest[row["bin_id"]] = row
-    state = [_state_params(row) for row in latest.values()]
-    session.execute(_STATE_UPDATE, state)
-    fills = [p for p in state if p["b_fill"] is not None]
-    if fills:
-        session.execute(_FILL_UPDATE, fills)
-
-
-def _state_params(row: dict) -> dict:
-    return {
-        "b_id": row["bin_id"],
-        "b_measured_at": row["measured_at"],
-        "b_distance": row["distance_mm"],
-        "b_battery": row["battery_pct"],
-        "b_temperature": row["temperature_c"],
-        "b_tilt": row["tilt"],
-        "b_error": row["distance_mm"] == DISTANCE_ERROR_MM,
-        "b_received_at": row["received_at"],
-        "b_fill": row["fill_pct"],
-    }
+    if not latest:
+        return
+    params = [
+        (
+            _driver_time(r["measured_at"], dialect),
+            r["distance_mm"],
+            r["battery_pct"],
+            r["temperature_c"],
+            r["tilt"],
+            r["distance_mm"] == DISTANCE_ERROR_MM,
+            _driver_time(r["received_at"], dialect),
+            r["fill_pct"],
+            r["bin_id"],
+        )
+        for r in latest.values()
+    ]
+    if dialect == "postgresql":
+        names = (*_STATE_COLUMNS, "fill", "id")
+        types = ("timestamptz", "integer", "float8", "float8", "boolean", "boolean",
+                 "timestamptz", "float8", "integer")  # fmt: skip
+        arrays = ", ".join(f"%s::{t}[]" for t in types)
+        assignments = ", ".join(f"{c} = u.{c}" for c in _STATE_COLUMNS)
+        connection.exec_driver_sql(
+            f"UPDATE bins SET {assignments}, "
+            "last_fill_pct = coalesce(u.fill, bins.last_fill_pct) "
+            f"FROM unnest({arrays}) AS u({', '.join(names)}) "
+            "WHERE bins.id = u.id AND (bins.last_measured_at IS NULL "
+            "OR bins.last_measured_at < u.last_measured_at)",
+            tuple(list(column) for column in zip(*params, strict=True)),
+        )
+        return
+    assignments = ", ".join(f"{c} = ?{i}" for i, c in enumerate(_STATE_COLUMNS, 1))
+    connection.exec_driver_sql(
+        f"UPDATE bins SET {assignments}, last_fill_pct = coalesce(?8, last_fill_pct) "
+        "WHERE id = ?9 AND (last_measured_at IS NULL OR last_measured_at < ?1)",
+        params,
+    )

@@ -9,9 +9,14 @@ from dash import Input, Output, html
 
 from components.feed import local_time
 from components.kpi import kpi_card, number_fr
+from components.quality import job_runs_table
 from db.engine import get_session
 from services.context import settings
-from services.system_status import latest_dead_letters, system_overview
+from services.system_status import (
+    latest_dead_letters,
+    recent_job_runs,
+    system_overview,
+)
 
 BROKER_STATES = {
     "connected": ("Connecté et abonné", "success"),
@@ -122,6 +127,7 @@ def register(app) -> None:
         Output("systeme-rate-chart", "figure"),
         Output("systeme-sources", "children"),
         Output("systeme-dead-letters", "rowData"),
+        Output("systeme-jobs", "children"),
         Input("systeme-interval", "n_intervals"),
     )
     def update_system_status(_n):
@@ -136,4 +142,5 @@ def register(app) -> None:
             rate_chart(overview["per_minute"]),
             sources_table(overview),
             dead,
+            job_runs_table(recent_job_runs(session)),
         )

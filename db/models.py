@@ -306,3 +306,13 @@ class HealthOutsideCommune(Base):
     population: Mapped[int] = mapped_column(Integer)
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
+
+
+class ForecastQuality(Base):
+    """A backtest of the forecasts on stored history (rows of the result table)."""
+
+    __tablename__ = "forecast_quality"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    results: Mapped[str] = mapped_column(Text)  # JSON records

@@ -5,6 +5,10 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from components.quality import quality_panel
+from db.engine import get_session
+from services.forecast_jobs import latest_quality
+
 dash.register_page(
     __name__,
     path="/systeme",
@@ -50,6 +54,10 @@ def layout(**_kwargs):
                 },
                 style={"height": "40vh"},
             ),
+            html.H2("Tâches planifiées (20 dernières exécutions)", className="h5 mt-4"),
+            html.Div(id="systeme-jobs"),
+            html.H2("Qualité des prévisions", className="h5 mt-4"),
+            quality_panel(latest_quality(get_session())),
             dcc.Interval(id="systeme-interval", interval=5_000),
         ]
     )

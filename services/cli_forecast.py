@@ -8,8 +8,6 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from db.types import utcnow
-
 
 @click.command("forecast")
 @with_appcontext
@@ -40,15 +38,12 @@ def forecast_command():
 @with_appcontext
 def backtest_command(origins: int):
     """Rolling-origin evaluation of the forecasts against stored history."""
-    from services.forecast import backtest
-    from services.forecast_jobs import alert_thresholds, load_series
+    from services.forecast_jobs import evaluate_forecasts
 
     database = current_app.extensions["hypervision_db"]
     settings = current_app.config["HYPERVISION"]
-    series = load_series(database, utcnow())
     with click.progressbar(length=1, label="Évaluation des prévisions") as bar:
-        table = backtest(
-            series, origins_per_bin=origins, alert_thresholds=alert_thresholds(settings)
-        )
+        table = evaluate_forecasts(database, settings, origins)
         bar.update(1)
     click.echo(table.to_string(index=False))
+    click.echo("Résultat enregistré : panneau « Qualité des prévisions » de /systeme.")

@@ -141,7 +141,9 @@ def backtest(series: Sequence[BinSeries], horizons_h: Sequence[int] = (12, 24, 4
                     inside = (seen >= lo - 1e-9) & (seen <= hi + 1e-9)
                     frame[f"cov_{h}"] = np.where(np.isnan(seen), np.nan, inside)
                 frames.append(pd.DataFrame(frame))
-    records = pd.concat(frames) if frames else pd.DataFrame(columns=["target"])
+    if not frames:  # no origin with a later crossing: nothing to score yet
+        return pd.DataFrame(columns=COLUMNS)
+    records = pd.concat(frames)
     events = {
         g: int(((records["target"] == g) & (records["lead_h"] <= 24)).sum() // 2)
         for g in goals

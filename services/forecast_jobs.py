@@ -11,7 +11,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from db.engine import Database
-from db.models import Bin, CollectionEvent, ForecastRow, Reading
+from db.models import Bin, CollectionEvent, ForecastQuality, ForecastRow, Reading
 from db.types import utcnow
 from db.upsert import insert_for
 from services.fleet import BIN_KINDS
@@ -144,3 +144,31 @@ def stored_forecast(session, bin_id: int) -> dict | None:
         "lower": trajectory["lower"],
         "upper": trajectory["upper"],
     }
+
+
+def evaluate_forecasts(database: Database, settings: dict, origins: int = 4):
+    """Backtest on stored history and keep the result table; returns it."""
+    from services.forecast import backtest
+
+    table = backtest(
+        load_series(database, utcnow()),
+        origins_per_bin=origins,
+        alert_thresholds=alert_thresholds(settings),
+    )
+    with database.session() as session:
+        session.add(
+            ForecastQuality(
+                computed_at=utcnow(), results=table.to_json(orient="records")
+            )
+        )
+    return table
+
+
+def latest_quality(session) -> tuple[datetime, pd.DataFrame] | None:
+    """The latest stored backtest, or None."""
+    row = session.scalar(
+        select(ForecastQuality).order_by(ForecastQuality.computed_at.desc()).limit(1)
+    )
+    if row is None:
+        return None
+    return row.computed_at, pd.DataFrame(json.loads(row.results))

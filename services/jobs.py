@@ -13,7 +13,6 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from apscheduler.schedulers.base import BaseScheduler
-from sqlalchemy import select
 
 from db.engine import Database
 from db.models import DeadLetter, JobRun
@@ -44,6 +43,13 @@ def purge_technical_data(database: Database) -> str:
     return f"{dead} messages refusés, {stats} compteurs, {runs} exécutions supprimés"
 
 
+def _evaluate(database: Database, settings: dict) -> str:
+    from services.forecast_jobs import evaluate_forecasts
+
+    table = evaluate_forecasts(database, settings)
+    return f"évaluation des prévisions : {len(table)} lignes"
+
+
 def run_job(database: Database, name: str, work: Callable[[], str]) -> str:
     """Run `work` under the job's lock and record the outcome; returns the status."""
     run = JobRun(
@@ -66,21 +72,16 @@ def run_job(database: Database, name: str, work: Callable[[], str]) -> str:
     return status
 
 
-def latest_runs(database: Database, limit: int = 20) -> list[JobRun]:
-    with database.session() as session:
-        return list(
-            session.scalars(
-                select(JobRun).order_by(JobRun.started_at.desc()).limit(limit)
-            )
-        )
-
-
 def register_jobs(scheduler: BaseScheduler, database: Database, settings: dict) -> None:
     """Add the periodic jobs; a failed run is retried once a minute later."""
     from services.forecast_jobs import refresh_forecasts
 
     jobs = {
         "retention": (lambda: purge_technical_data(database), {"hours": 1}),
+        "qualite-previsions": (
+            lambda: _evaluate(database, settings),
+            {"hours": 24},
+        ),
         "previsions": (
             lambda: refresh_forecasts(database, settings),
             {"minutes": settings["FORECAST_INTERVAL_MIN"]},

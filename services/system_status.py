@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import DeadLetter
+from db.models import DeadLetter, JobRun
 from db.types import utcnow
 from services import ingest_stats, service_status
 
@@ -34,6 +34,13 @@ def latest_dead_letters(session: Session, limit: int = 200) -> list[dict]:
         }
         for d in rows
     ]
+
+
+def recent_job_runs(session: Session, limit: int = 20) -> list[JobRun]:
+    """The latest runs of scheduled jobs, newest first."""
+    return list(
+        session.scalars(select(JobRun).order_by(JobRun.started_at.desc()).limit(limit))
+    )
 
 
 def dead_letters_by_reason(session: Session, since: datetime) -> list[tuple[str, int]]:

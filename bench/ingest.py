@@ -59,7 +59,7 @@ class PublishPlan:
     url: str
     topic_root: str
     dev_euis: list[str]
-    base: datetime  # newest measurement time; older ones step back a minute a round
+    base: datetime  # first measurement time; each round over the sensors is +1 min
     messages: int
     rate: float | None = None  # None: as fast as possible
 
@@ -80,7 +80,7 @@ def _reading(plan: PublishPlan, i: int, seq: int):
     round_, sensor = divmod(i, sensors)
     return SimReading(
         dev_eui=plan.dev_euis[sensor],
-        measured_at=plan.base - timedelta(minutes=round_),
+        measured_at=plan.base + timedelta(minutes=round_),
         distance_mm=400 + (i * 37) % 1500,
         battery_pct=float(60 + i % 40),
         temperature_c=round(5.0 + (i % 100) / 10, 1),
@@ -188,6 +188,8 @@ class Publisher:
         return self.result is not None
 
     def join(self, timeout: float = 150.0) -> PublishResult:
+        if self.process.pid is None:  # never started
+            return PublishResult(error="publisher not started")
         deadline = time.monotonic() + timeout
         while not self.done() and time.monotonic() < deadline:
             if not self.process.is_alive() and not self._conn.poll():
@@ -668,9 +670,12 @@ def bench_backend(args, backend: str) -> dict:
     bench_db = BenchDatabase(backend, args.sensors)
     try:
         version = bench_db.version()
+        # Each phase gets its own window of past measurement times (every key is
+        # new), and time moves forward in it, as with real sensors.
+        most = max(args.messages, int(args.rate * args.duration))
+        span = timedelta(minutes=-(-most // args.sensors) + 1)
         now = datetime.now(UTC).replace(second=0, microsecond=0)
-        # Each phase gets its own measurement times, so every key is new.
-        bases = [now - timedelta(days=30 * k) for k in (3, 2, 1)]
+        bases = [now - span * k for k in (3, 2, 1)]
         ceiling, stored, latency = Ceiling(), Stored(), Latency()
         if "ceiling" in args.phases:
             print(f"[{backend}] ceiling (bare subscriber)...", flush=True)
@@ -745,7 +750,11 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     backends = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     load_before = os.getloadavg()
-    results = [bench_backend(args, backend) for backend in backends]
+    try:
+        results = [bench_backend(args, backend) for backend in backends]
+    except (OSError, RuntimeError) as error:  # broker or database unreachable
+        print(f"bench aborted: {error}", file=sys.stderr)
+        return 2
     rows = machine()
     loads = " ".join(f"{x:.2f}" for x in load_before)
     loads += ", after " + " ".join(f"{x:.2f}" for x in os.getloadavg())

@@ -28,6 +28,8 @@ DEFAULTS: dict[str, object] = {
     "FORECAST_INTERVAL_MIN": 15,
     "FORECAST_HORIZON_H": 24,
     "OSRM_URL": None,
+    "ALERT_FILL_PCT_BY_KIND": None,
+    "DEPOTS": None,
 }
 
 INT_KEYS = {

@@ -57,3 +57,17 @@ def test_role_aliases_and_unknown_roles():
     assert normalise_role("elu") == "elected_official"
     with pytest.raises(ValueError, match="rôle inconnu"):
         normalise_role("superuser")
+
+
+def test_per_kind_thresholds_and_depots_come_from_the_environment(monkeypatch):
+    from services.config import load_config
+    from services.forecast_jobs import alert_thresholds
+    from services.planning import depots
+
+    monkeypatch.setenv("ALERT_FILL_PCT_BY_KIND", "PAV_VERRE=85,CORBEILLE=70")
+    monkeypatch.setenv("DEPOTS", "Nord:47.55:6.80;Sud:47.40:6.85")
+    config = load_config()
+    thresholds = alert_thresholds(config)
+    assert thresholds["PAV_VERRE"] == 85 and thresholds["CORBEILLE"] == 70
+    assert thresholds["PAV_OM"] == 80
+    assert [d.name for d in depots(config)] == ["Nord", "Sud"]

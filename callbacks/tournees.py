@@ -336,7 +336,7 @@ def register(app) -> None:
                 number_fr(figures["overflows"]),
                 "bac·jours",
                 color="danger",
-                hint=f"prévus à ce jour : {figures['predicted_overflows']}",
+                hint=f"dont {figures['predicted_overflows']} prévus à l'avance",
             ),
         ]
         return html.Div(

@@ -316,3 +316,16 @@ class ForecastQuality(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     results: Mapped[str] = mapped_column(Text)  # JSON records
+
+
+class OverflowPrediction(Base):
+    """First time an overflow was predicted for a bin and a day (to score forecasts)."""
+
+    __tablename__ = "overflow_predictions"
+    __table_args__ = (UniqueConstraint("bin_id", "day", name="uq_overflow_bin_day"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    bin_id: Mapped[int] = mapped_column(ForeignKey("bins.id"))
+    day: Mapped[str] = mapped_column(String(10), index=True)  # Paris date of the ETA
+    predicted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    overflow_eta: Mapped[datetime] = mapped_column(UTCDateTime)

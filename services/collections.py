@@ -18,9 +18,16 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import Bin, CollectionEvent, ForecastRow, Reading, RoutePlan
+from db.models import (
+    Bin,
+    CollectionEvent,
+    ForecastRow,
+    OverflowPrediction,
+    Reading,
+    RoutePlan,
+)
 from db.types import utcnow
-from services.planning import day_bounds
+from services.planning import PARIS, day_bounds
 
 FIXED_PASSES_PER_WEEK = {
     "PAV_VERRE": 0.5,
@@ -86,24 +93,39 @@ def collected_codes(session: Session, plan_id: int) -> dict[str, str]:
     return {code: status for code, status in rows}
 
 
-def _overflows(session: Session, start: datetime, end: datetime) -> int:
-    """Bins that reached 100 % during the period (one count per bin and day)."""
-    day = func.date(Reading.measured_at)
-    return (
-        session.scalar(
-            select(func.count()).select_from(
-                select(Reading.bin_id, day)
-                .where(
-                    Reading.measured_at >= start,
-                    Reading.measured_at < end,
-                    Reading.fill_pct >= 100,
-                )
-                .group_by(Reading.bin_id, day)
-                .subquery()
+def _overflows(session: Session, start: datetime, end: datetime) -> tuple[int, int]:
+    """Bin·days that reached 100 % in the period, and how many of those had been
+    predicted before the first full reading of the day."""
+    first_full: dict[tuple[int, str], datetime] = {}
+    rows = session.execute(
+        select(Reading.bin_id, Reading.measured_at)
+        .where(
+            Reading.measured_at >= start,
+            Reading.measured_at < end,
+            Reading.fill_pct >= 100,
+        )
+        .order_by(Reading.measured_at)
+    )
+    for bin_id, when in rows:
+        first_full.setdefault((bin_id, when.astimezone(PARIS).date().isoformat()), when)
+    predictions = {
+        (bin_id, day): predicted_at
+        for bin_id, day, predicted_at in session.execute(
+            select(
+                OverflowPrediction.bin_id,
+                OverflowPrediction.day,
+                OverflowPrediction.predicted_at,
+            ).where(
+                OverflowPrediction.day >= start.astimezone(PARIS).date().isoformat()
             )
         )
-        or 0
+    }
+    predicted = sum(
+        1
+        for key, when in first_full.items()
+        if key in predictions and predictions[key] < when
     )
+    return len(first_full), predicted
 
 
 def savings(session: Session, first: date, last: date) -> dict:
@@ -134,14 +156,7 @@ def savings(session: Session, first: date, last: date) -> dict:
     baseline_km = baseline * km_per_pickup if km_per_pickup else None
     avoided_km = baseline_km - km if baseline_km is not None else None
     factor = TRUCK_L_PER_100KM / 100 * DIESEL_KGCO2E_PER_L
-    predicted_now = (
-        session.scalar(
-            select(func.count()).where(
-                ForecastRow.overflow_eta.is_not(None), ForecastRow.overflow_eta < end
-            )
-        )
-        or 0
-    )
+    overflows, predicted = _overflows(session, start, end)
     return {
         "days": days,
         "pickups": pickups,
@@ -153,6 +168,6 @@ def savings(session: Session, first: date, last: date) -> dict:
         if avoided_km is not None
         else None,
         "kg_co2e_per_km": round(factor, 2),
-        "overflows": _overflows(session, start, end),
-        "predicted_overflows": predicted_now,
+        "overflows": overflows,
+        "predicted_overflows": predicted,
     }

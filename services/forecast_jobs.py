@@ -5,18 +5,27 @@ from __future__ import annotations
 import json
 import time
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
 from db.engine import Database
-from db.models import Bin, CollectionEvent, ForecastQuality, ForecastRow, Reading
+from db.models import (
+    Bin,
+    CollectionEvent,
+    ForecastQuality,
+    ForecastRow,
+    OverflowPrediction,
+    Reading,
+)
 from db.types import utcnow
 from db.upsert import insert_for
 from services.fleet import BIN_KINDS
 
 HISTORY_DAYS = 30
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def alert_thresholds(settings: dict) -> dict[str, float]:
@@ -113,6 +122,27 @@ def save_forecasts(database: Database, forecasts: list) -> None:
             session.execute(stmt, rows)
 
 
+def log_predictions(database: Database, forecasts: list, horizon: timedelta) -> None:
+    """Remember, once per bin and day, that an overflow was predicted ahead of time."""
+    now = utcnow()
+    rows = [
+        {
+            "bin_id": f.bin_id,
+            "day": f.overflow_eta.astimezone(PARIS).date().isoformat(),
+            "predicted_at": now,
+            "overflow_eta": f.overflow_eta,
+        }
+        for f in forecasts
+        if f.overflow_eta is not None and now < f.overflow_eta <= now + horizon
+    ]
+    if rows:
+        with database.session() as session:
+            stmt = insert_for(session, OverflowPrediction).on_conflict_do_nothing(
+                index_elements=["bin_id", "day"]
+            )
+            session.execute(stmt, rows)
+
+
 def refresh_forecasts(database: Database, settings: dict) -> str:
     """Forecast every bin now; returns a one-line summary."""
     from services.forecast import forecast_fleet
@@ -122,6 +152,9 @@ def refresh_forecasts(database: Database, settings: dict) -> str:
     series = load_series(database, now)
     forecasts = forecast_fleet(series, now, alert_thresholds(settings))
     save_forecasts(database, forecasts)
+    log_predictions(
+        database, forecasts, timedelta(hours=settings["FORECAST_HORIZON_H"])
+    )
     elapsed = time.perf_counter() - started
     return f"{len(forecasts)} bacs prévus en {elapsed:.1f} s"
 

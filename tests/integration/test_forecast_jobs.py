@@ -27,7 +27,9 @@ def test_migrations_build_exactly_the_models(database_url):
 
 
 def test_refresh_stores_forecasts_that_the_api_and_pages_use(tmp_path, login_as):
-    app = make_app(f"sqlite:///{tmp_path / 'f.db'}", SIM_SENSORS=60, SIM_HISTORY_DAYS=12)
+    app = make_app(
+        f"sqlite:///{tmp_path / 'f.db'}", SIM_SENSORS=60, SIM_HISTORY_DAYS=12
+    )
     database = app.server.extensions["hypervision_db"]
     settings = app.server.config["HYPERVISION"]
     DemoFeed(database, IngestPipeline(database), settings).prepare_history()

@@ -197,3 +197,43 @@ def test_savings_compare_with_the_fixed_schedule(database):
     expected_avoided = sum(passes[k] / 7 for k in kinds) * per_pickup - plan.distance_km
     assert abs(figures["avoided_km"] - expected_avoided) < 0.1
     assert figures["co2_avoided_kg"] == round(expected_avoided * 0.55 * 3.17)
+
+
+def test_overflows_seen_are_scored_against_predictions_made_before(database):
+    from db.models import OverflowPrediction, Reading, Sensor
+    from services.planning import PARIS
+
+    now = utcnow().replace(microsecond=0)
+    with database.session() as session:
+        rows = session.execute(
+            select(Bin.id, Sensor.id).join(Sensor, Sensor.bin_id == Bin.id).limit(3)
+        ).all()
+        for bin_id, sensor_id in rows:  # three bins overflow an hour ago
+            session.add(
+                Reading(
+                    bin_id=bin_id,
+                    sensor_id=sensor_id,
+                    measured_at=now - timedelta(hours=1),
+                    received_at=now,
+                    fill_pct=100.0,
+                    source="native",
+                )
+            )
+        day = (now - timedelta(hours=1)).astimezone(PARIS).date().isoformat()
+        # predicted 5 h before for the first, only after the fact for the second
+        session.add(
+            OverflowPrediction(
+                bin_id=rows[0][0],
+                day=day,
+                predicted_at=now - timedelta(hours=5),
+                overflow_eta=now,
+            )
+        )
+        session.add(
+            OverflowPrediction(
+                bin_id=rows[1][0], day=day, predicted_at=now, overflow_eta=now
+            )
+        )
+    with database.session() as session:
+        figures = savings(session, date.today() - timedelta(days=1), date.today())
+    assert (figures["overflows"], figures["predicted_overflows"]) == (3, 1)

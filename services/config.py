@@ -30,6 +30,7 @@ DEFAULTS: dict[str, object] = {
     "OSRM_URL": None,
     "ALERT_FILL_PCT_BY_KIND": None,
     "DEPOTS": None,
+    "OPENDATA_CACHE_S": 60,
 }
 
 INT_KEYS = {
@@ -42,6 +43,7 @@ INT_KEYS = {
     "ALERT_FILL_PCT",
     "FORECAST_INTERVAL_MIN",
     "FORECAST_HORIZON_H",
+    "OPENDATA_CACHE_S",
 }
 FLOAT_KEYS = {"SIM_SPEED"}
 

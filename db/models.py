@@ -329,3 +329,47 @@ class OverflowPrediction(Base):
     day: Mapped[str] = mapped_column(String(10), index=True)  # Paris date of the ETA
     predicted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     overflow_eta: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Incident(Base):
+    """A security report of the territoire vigilant, from intake to closure."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_status_created", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[str] = mapped_column(String(64), unique=True)
+    ts: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    severity: Mapped[str] = mapped_column(String(12), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    commune_insee: Mapped[str] = mapped_column(ForeignKey("communes.insee"), index=True)
+    source: Mapped[str] = mapped_column(String(64))
+    reporter_ref: Mapped[str | None] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(20))
+    assignee: Mapped[str | None] = mapped_column(String(120))
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class IncidentEvent(Base):
+    """The audit trail of an incident: who did what, when, with which comment."""
+
+    __tablename__ = "incident_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    detail: Mapped[str | None] = mapped_column(String(200))
+    comment: Mapped[str | None] = mapped_column(Text)

@@ -20,7 +20,10 @@ api = Blueprint("api", __name__)
 
 
 def init_app(server) -> None:
+    from services.api_incidents import incidents_api
+
     server.register_blueprint(api)
+    server.register_blueprint(incidents_api)
 
 
 def _settings() -> dict:

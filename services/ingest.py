@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from db.engine import Database
-from db.models import DeadLetter, RawReport
+from db.models import DeadLetter
 from db.types import utcnow
-from services import decoders, ingest_stats
+from services import decoders, incidents, ingest_stats
+from services.geo import Territory, commune_areas
 from services.readings import Device, load_devices, reading_row, store_readings
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ class IngestPipeline:
         self._reports = f"{topic_root}/vigilance/reports"
         self._devices: dict[str, Device] = {}
         self._devices_at = 0.0
+        self._territory: Territory | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -171,8 +173,7 @@ class IngestPipeline:
                 stats.add(refused.source, message.received_at, rejected=1)
                 continue
             if kind == "report":
-                reports.append(value)
-                stats.add("vigilance", message.received_at, accepted=1)
+                reports.append((value, message.received_at))
             else:
                 rows.append((value, message.received_at))
         with self.database.session() as session:
@@ -183,7 +184,11 @@ class IngestPipeline:
                 inserted.discard(key)  # a second copy in the same batch is a duplicate
                 stats.add(row["source"], received_at, accepted=new, duplicates=not new)
             session.add_all(dead)
-            session.add_all(reports)
+            for report, received_at in reports:
+                _incident, new = incidents.store_incident(
+                    session, report, f"mqtt:{report['source']}", received_at
+                )
+                stats.add("vigilance", received_at, accepted=new, duplicates=not new)
             ingest_stats.save(session, stats)
         self.counters.accepted += stats.total("accepted")
         self.counters.duplicates += stats.total("duplicates")
@@ -201,12 +206,7 @@ class IngestPipeline:
             )
         try:
             if topic == self._reports:
-                decoders.parse_json_object(message.payload)
-                return "report", RawReport(
-                    received_at=message.received_at,
-                    topic=topic,
-                    payload=message.payload.decode("utf-8"),
-                )
+                return "report", self._report(message.payload, now)
             if match := self._native.match(topic):
                 source = "native"
                 uplink = decoders.decode_native(match.group(1), message.payload, now)
@@ -222,6 +222,21 @@ class IngestPipeline:
         if device is None:
             raise Refused(f"capteur inconnu (DevEUI {uplink.dev_eui})", source)
         return "reading", reading_row(uplink, device, message.received_at)
+
+    def _report(self, payload: bytes, now: datetime) -> dict:
+        """A validated incident report (same rules as the API and the form)."""
+        data = decoders.parse_json_object(payload)
+        if self._territory is None:
+            with self.database.session() as session:
+                self._territory = Territory(commune_areas(session))
+        try:
+            return incidents.validate_report(
+                data, self._territory, now, default_source="mqtt"
+            )
+        except incidents.ReportRefused as refused:
+            raise Refused(
+                f"signalement refusé : {refused}"[:300], "vigilance"
+            ) from None
 
     def _device(self, dev_eui: str) -> Device | None:
         age = time.monotonic() - self._devices_at

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from db.engine import Database
-from db.models import Bin, RawReport, Reading, Sensor
+from db.models import Bin, Incident, Reading, Sensor
 from services import ingest_stats
 from services.ingest import IngestPipeline, Message
 from services.setup import prepare_database
@@ -106,22 +106,35 @@ def test_refused_messages_become_dead_letters_with_reasons(stack):
     assert count(database) == 1  # the good message of the batch is kept
 
 
-def test_incident_reports_are_kept_raw(stack):
+def test_incident_reports_become_incidents_and_garbage_is_refused(stack):
     database, pipeline, _bin, _eui = stack
     report = {
         "report_id": "b3c1",
-        "ts": "2026-11-22T08:00:00Z",
+        "ts": recent(5).isoformat(),
         "category": "vandalisme",
+        "lat": 47.5098,
+        "lon": 6.7985,
+        "source": "voisins_vigilants",
+        "reporter_ref": "vv-42",
     }
+    outside = dict(report, report_id="b3c2", lat=48.85, lon=2.35)
     feed(
         pipeline,
         ("pma/vigilance/reports", json.dumps(report).encode()),
+        ("pma/vigilance/reports", json.dumps(report).encode()),
+        ("pma/vigilance/reports", json.dumps(outside).encode()),
         ("pma/vigilance/reports", b"[1, 2]"),
     )
     with database.session() as session:
-        stored = session.scalars(select(RawReport.payload)).all()
-    assert [json.loads(p) for p in stored] == [report]
-    assert len(dead_reasons(database)) == 1
+        stored = session.scalars(select(Incident)).all()
+        totals = ingest_stats.totals(session)
+    assert [(i.report_id, i.category, i.commune_insee) for i in stored] == [
+        ("b3c1", "vandalisme_degradation", "25388")
+    ]
+    reasons = dead_reasons(database)
+    assert len(reasons) == 2
+    assert any("hors du territoire" in r for r in reasons)
+    assert totals["duplicates"] >= 1
 
 
 def test_tts_uplink_with_frm_payload_is_stored_with_radio_metadata(stack):

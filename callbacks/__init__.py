@@ -5,9 +5,29 @@ process-wide list that only the first app receives, which breaks the app factory
 (several apps per process in tests, one per gunicorn worker).
 """
 
-from callbacks import dechets, equipe, sante, shell, supervision, systeme, tournees
+from callbacks import (
+    dechets,
+    equipe,
+    sante,
+    shell,
+    supervision,
+    synthese,
+    systeme,
+    tournees,
+    vigilance,
+)
 
-MODULES = (shell, supervision, dechets, tournees, equipe, sante, systeme)
+MODULES = (
+    shell,
+    supervision,
+    dechets,
+    tournees,
+    equipe,
+    sante,
+    systeme,
+    synthese,
+    vigilance,
+)
 
 
 def register_callbacks(app) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from db.models import Bin
+from db.models import Bin, CollectionEvent, Reading
+from db.types import utcnow
 from services.bins import KIND_LABELS, Thresholds, kpis
+from services.collections import FIXED_PASSES_PER_WEEK
+from services.health_indicators import GP
 
 FILL_BANDS = [(0, 25), (25, 50), (50, 80), (80, 100), (100, None)]
 
@@ -42,4 +45,123 @@ def waste_summary(session: Session, thresholds: Thresholds) -> dict:
             }
             for (low, high), count in zip(FILL_BANDS, bands, strict=True)
         ],
+    }
+
+
+COLLECTION_BANDS = [(0, 25), (25, 50), (50, 80), (80, 100), (100, None)]
+
+
+def _band_label(low, high) -> str:
+    return f"{low}–{high} %" if high is not None else "100 % et plus"
+
+
+def _scoped(query, insee: str | None):
+    return query if insee is None else query.where(Bin.commune_insee == insee)
+
+
+def waste_period(session: Session, period, insee: str | None = None) -> dict:
+    """Waste figures of a period, for one commune or (None) the agglomeration."""
+    in_period = and_(
+        Reading.measured_at >= period.start, Reading.measured_at < period.end
+    )
+    monitored = session.scalar(
+        _scoped(
+            select(func.count(func.distinct(Reading.bin_id)))
+            .join(Bin, Bin.id == Reading.bin_id)
+            .where(in_period),
+            insee,
+        )
+    )
+    full_days = _scoped(
+        select(Reading.bin_id, func.date(Reading.measured_at))
+        .join(Bin, Bin.id == Reading.bin_id)
+        .where(in_period, Reading.fill_pct >= 100)
+        .distinct(),
+        insee,
+    ).subquery()
+    overflows = session.scalar(select(func.count()).select_from(full_days))
+    fills = session.scalars(
+        _scoped(
+            select(CollectionEvent.fill_before)
+            .join(Bin, Bin.id == CollectionEvent.bin_id)
+            .where(
+                CollectionEvent.status == "collecte",
+                CollectionEvent.recorded_at >= period.start,
+                CollectionEvent.recorded_at < period.end,
+            ),
+            insee,
+        )
+    ).all()
+    kinds = session.execute(
+        _scoped(select(Bin.kind, func.count()).group_by(Bin.kind), insee)
+    ).all()
+    baseline = sum(
+        n * FIXED_PASSES_PER_WEEK.get(k, 0) * period.days / 7 for k, n in kinds
+    )
+    measured = [f for f in fills if f is not None]
+    bands = [
+        sum(1 for f in measured if f >= low and (high is None or f < high))
+        for low, high in COLLECTION_BANDS
+    ]
+    return {
+        "bins_monitored": monitored or 0,
+        "pickups": len(fills),
+        "baseline_pickups": round(baseline),
+        "pickups_avoided": round(baseline) - len(fills),
+        "mean_fill_at_collection": round(sum(measured) / len(measured), 1)
+        if measured
+        else None,
+        "fill_at_collection": [
+            {"label": _band_label(low, high), "pickups": n}
+            for (low, high), n in zip(COLLECTION_BANDS, bands, strict=True)
+        ],
+        "overflows": overflows or 0,
+    }
+
+
+def sensors_out_of_service(
+    session: Session, thresholds: Thresholds, insee: str | None = None, now=None
+) -> int:
+    """Bins whose sensor has been silent longer than the threshold (or never spoke)."""
+    now = now or utcnow()
+    silent = or_(
+        Bin.last_measured_at.is_(None),
+        Bin.last_measured_at < now - thresholds.silent_after,
+    )
+    return session.scalar(_scoped(select(func.count(Bin.id)).where(silent), insee))
+
+
+def health_figures(coverage_result, insee: str | None = None) -> dict | None:
+    """GPs per 10,000, under-served communes and communes without a GP."""
+    if coverage_result is None:
+        return None
+    totals = coverage_result.totals
+    territory = {
+        "gp_density": None
+        if totals["densite_generalistes"] is None
+        else round(totals["densite_generalistes"], 1),
+        "gps": totals[GP],
+        "underserved": totals["communes_sous_dotees"],
+        "without_gp": totals["communes_sans_generaliste"],
+        "communes": totals["communes"],
+        "extracted_at": coverage_result.extracted_at,
+        "densities": sorted(
+            ((c["nom"], c[f"densite_{GP}"] or 0.0) for c in coverage_result.communes),
+            key=lambda item: item[1],
+        ),
+    }
+    if insee is None:
+        return territory
+    row = coverage_result.commune(insee) or {}
+    return {
+        **territory,
+        "commune": {
+            "gp_density": row.get(f"densite_{GP}"),
+            "gps": row.get(GP),
+            "accessibility": row.get("accessibilite_generalistes"),
+            "underserved": row.get("sous_dotee"),
+            "without_gp": row.get("sans_generaliste"),
+            "nearest_gp": row.get("generaliste_proche"),
+            "nearest_km": row.get("distance_generaliste_km"),
+        },
     }

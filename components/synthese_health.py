@@ -1,0 +1,103 @@
+"""The health theme of /synthese: GP density, under-served communes, no GP."""
+
+from __future__ import annotations
+
+from dash import html
+
+from components.synthese_view import BLUE, bar, figure_card, fmt, graph, row, section
+
+
+def _yes_no(value) -> str | None:
+    return None if value is None else ("oui" if value else "non")
+
+
+def health_section(data) -> html.Section:
+    health = data["health"]
+    if health is None:
+        return section(
+            "Offre de soins",
+            "bi-heart-pulse",
+            [html.P("Aucun extrait RPPS importé pour l'instant.")],
+            "synthese-health",
+        )
+    commune = health.get("commune")
+    source = (
+        f"Source : Annuaire Santé (RPPS), extrait du "
+        f"{health['extracted_at']:%d/%m/%Y}. Situation à cette date, sans "
+        "comparaison dans le temps."
+    )
+    if commune is None:
+        cards = [
+            figure_card(
+                "Médecins généralistes pour 10 000 habitants",
+                fmt(health["gp_density"], 1),
+                "",
+                hint=f"{fmt(health['gps'])} médecins généralistes",
+                card_id="synthese-gp-density",
+            ),
+            figure_card(
+                "Communes sous-dotées",
+                fmt(health["underserved"]),
+                f"sur {health['communes']}",
+                hint="accessibilité aux généralistes sous le seuil",
+                card_id="synthese-underserved",
+            ),
+            figure_card(
+                "Communes sans médecin généraliste",
+                fmt(health["without_gp"]),
+                f"sur {health['communes']}",
+                card_id="synthese-without-gp",
+            ),
+        ]
+        lowest = health["densities"][:12]
+        chart = bar(
+            [name for name, _ in lowest],
+            [round(value, 1) for _, value in lowest],
+            "Communes les moins dotées (généralistes pour 10 000 habitants)",
+            "pour 10 000 habitants",
+            BLUE,
+            horizontal=True,
+            height=380,
+        )
+    else:
+        cards = [
+            figure_card(
+                "Médecins généralistes pour 10 000 habitants",
+                fmt(commune["gp_density"], 1),
+                "",
+                hint=f"Agglomération : {fmt(health['gp_density'], 1)}",
+                card_id="synthese-gp-density",
+            ),
+            figure_card(
+                "Commune sous-dotée",
+                _yes_no(commune["underserved"]),
+                "",
+                hint=f"{fmt(health['underserved'])} communes sous-dotées dans "
+                "l'agglomération",
+                card_id="synthese-underserved",
+            ),
+            figure_card(
+                "Médecin généraliste dans la commune",
+                fmt(commune["gps"]),
+                "médecins",
+                hint=None
+                if commune["nearest_gp"] is None
+                else f"le plus proche : {commune['nearest_gp']} "
+                f"({fmt(commune['nearest_km'], 1)} km)",
+                card_id="synthese-without-gp",
+            ),
+        ]
+        chart = bar(
+            [data["commune"]["name"], "Agglomération"],
+            [commune["gp_density"] or 0.0, health["gp_density"] or 0.0],
+            "Médecins généralistes pour 10 000 habitants",
+            "pour 10 000 habitants",
+            BLUE,
+            horizontal=True,
+        )
+    return section(
+        "Offre de soins",
+        "bi-heart-pulse",
+        [row(cards, md=4), graph("synthese-health-chart", chart), html.Small(source)],
+        "synthese-health",
+    )

@@ -1,0 +1,186 @@
+"""/synthese: figures equal to independent SQL on a seeded database, the period and
+commune selectors through callback requests, and who may open it."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import text
+
+from services.bins import Thresholds
+from services.periods import Period, current_and_previous
+from services.synthese import build_summary, today_paris
+from tests.activity import seed_activity
+from tests.integration.test_auth_http import router_body
+from tests.integration.test_sante_http import callback
+
+
+def _utc(value) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _sql(database, query: str, **params):
+    with database.engine.connect() as connection:
+        return connection.execute(text(query), params).all()
+
+
+def expected_waste(database, period: Period, insee: str | None) -> dict:
+    where = "" if insee is None else "WHERE b.commune_insee = :insee"
+    readings = _sql(
+        database,
+        "SELECT r.bin_id, r.measured_at, r.fill_pct FROM readings r "
+        f"JOIN bins b ON b.id = r.bin_id {where}",
+        insee=insee,
+    )
+    inside = [
+        (b, _utc(t), f) for b, t, f in readings if period.start <= _utc(t) < period.end
+    ]
+    events = _sql(
+        database,
+        "SELECT e.status, e.recorded_at, e.fill_before FROM collection_events e "
+        f"JOIN bins b ON b.id = e.bin_id {where}",
+        insee=insee,
+    )
+    fills = [
+        f
+        for s, t, f in events
+        if s == "collecte" and period.start <= _utc(t) < period.end
+    ]
+    return {
+        "bins_monitored": len({b for b, _, _ in inside}),
+        "overflows": len({(b, t.date()) for b, t, f in inside if f >= 100}),
+        "pickups": len(fills),
+        "mean_fill_at_collection": round(sum(fills) / len(fills), 1) if fills else None,
+    }
+
+
+@pytest.fixture
+def seeded(app, database):
+    activity = seed_activity(database)
+    first = activity["pairs"][0]
+    with database.session() as session:
+        session.execute(
+            text("UPDATE bins SET last_measured_at = :now WHERE id <= 5"),
+            {"now": datetime.now(UTC).replace(tzinfo=None)},
+        )
+    return activity, first[2]
+
+
+def _summary(app, database, kind, insee):
+    settings = app.server.config["HYPERVISION"]
+    with database.session() as session:
+        return build_summary(
+            session, kind, insee, settings, Thresholds.from_config(settings)
+        )
+
+
+@pytest.mark.parametrize("kind", ["mois", "trimestre", "annee"])
+def test_waste_figures_equal_independent_sql(app, database, seeded, kind):
+    _activity, insee = seeded
+    for scope in (None, insee):
+        data = _summary(app, database, kind, scope)
+        period, previous = current_and_previous(kind, today_paris())
+        assert data["period"] == period
+        for key, value in expected_waste(database, period, scope).items():
+            assert data["local"]["waste"][key] == value, (kind, scope, key)
+        for key, value in expected_waste(database, previous, scope).items():
+            assert data["local"]["waste_before"][key] == value, (kind, scope, key)
+    territory = _summary(app, database, kind, None)["local"]
+    assert territory["waste"]["bins_monitored"] == 12
+    assert territory["sensors_out"] == 80 - 5
+
+
+def test_fill_distribution_counts_every_pickup(app, database, seeded):
+    data = _summary(app, database, "mois", None)["local"]["waste"]
+    assert sum(b["pickups"] for b in data["fill_at_collection"]) == data["pickups"]
+    assert data["pickups"] == 9  # 12 reports, one in four inaccessible
+
+
+def test_health_figures_equal_independent_sql(app, database, seeded):
+    health = _summary(app, database, "mois", None)["health"]
+    (snapshot,) = _sql(database, "SELECT max(id) FROM health_snapshots")[0]
+    gps = _sql(
+        database,
+        "SELECT count(DISTINCT practitioner_id) FROM health_practices "
+        "WHERE snapshot_id = :s AND profession = 'medecins_generalistes' "
+        "AND commune_insee IN (SELECT insee FROM communes)",
+        s=snapshot,
+    )[0][0]
+    population = _sql(database, "SELECT sum(population) FROM communes")[0][0]
+    without = _sql(
+        database,
+        "SELECT count(*) FROM communes WHERE insee NOT IN (SELECT commune_insee "
+        "FROM health_practices WHERE snapshot_id = :s "
+        "AND profession = 'medecins_generalistes')",
+        s=snapshot,
+    )[0][0]
+    assert health["gps"] == gps
+    assert health["gp_density"] == round(gps / population * 10_000, 1)
+    assert health["without_gp"] == without
+
+
+def test_vigilance_aggregates_when_incidents_exist(app, database, seeded):
+    vigilance = _summary(app, database, "mois", None)["local"]["vigilance"]
+    if vigilance is None:
+        pytest.skip("le module vigilance n'enregistre pas encore d'incidents")
+    rows = _sql(database, "SELECT category, count(*) FROM incidents GROUP BY category")
+    assert vigilance["incidents"] == sum(n for _, n in rows)
+    assert dict(vigilance["by_category"]) == dict(rows)
+
+
+def test_previous_period_has_the_same_length():
+    now, before = current_and_previous("mois", date(2026, 3, 31))
+    assert (before.first, before.last) == (date(2026, 2, 1), date(2026, 2, 28))
+    now, before = current_and_previous("trimestre", date(2026, 11, 22))
+    assert (now.first, before.first, before.last) == (
+        date(2026, 10, 1),
+        date(2026, 7, 1),
+        date(2026, 8, 22),
+    )
+    now, before = current_and_previous("annee", date(2026, 11, 22))
+    assert before.days == now.days
+
+
+def _select(client, period, commune):
+    return callback(
+        client,
+        [("synthese-content", "children")],
+        [
+            {"id": "synthese-period", "property": "value", "value": period},
+            {"id": "synthese-commune", "property": "value", "value": commune},
+        ],
+    )
+
+
+def test_period_and_commune_selectors_rebuild_the_summary(login_as, seeded):
+    _activity, insee = seeded
+    client = login_as("elu")
+    quarter = _select(client, "trimestre", None)
+    assert quarter.status_code == 200
+    body = json.dumps(quarter.json, ensure_ascii=False)
+    assert "trimestre" in body and "Pays de Montbéliard Agglomération" in body
+    local = json.dumps(_select(client, "annee", insee).json, ensure_ascii=False)
+    assert "comparée à l'agglomération" in local and "Agglomération :" in local
+    assert "année" in local
+    bad = _select(client, "siècle", "<script>")
+    assert bad.status_code == 200  # falls back to the month and the agglomeration
+
+
+@pytest.mark.parametrize(
+    "username", ["elu", "admin", "operateur", "dechets", "securite"]
+)
+def test_every_role_opens_synthese(login_as, username):
+    client = login_as(username)
+    assert client.get("/synthese").status_code == 200
+    client.get("/_dash-layout")
+    response = client.post(
+        "/_dash-update-component",
+        data=router_body("/synthese"),
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    assert "synthese-waste" in response.get_data(as_text=True)

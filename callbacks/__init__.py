@@ -11,23 +11,12 @@ from callbacks import (
     sante,
     shell,
     supervision,
-    synthese,
     systeme,
     tournees,
     vigilance,
 )
 
-MODULES = (
-    shell,
-    supervision,
-    dechets,
-    tournees,
-    equipe,
-    sante,
-    systeme,
-    synthese,
-    vigilance,
-)
+MODULES = (shell, supervision, dechets, tournees, equipe, sante, systeme, vigilance)
 
 
 def register_callbacks(app) -> None:

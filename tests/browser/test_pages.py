@@ -112,7 +112,9 @@ def test_control_room_accounts_see_every_waste_page(dash_duo, demo, username):
     check_bins(dash_duo, database)
     check_system(dash_duo)
     check_summary(dash_duo, database)
-    assert {"app-nav-systeme", "app-nav-sante"} <= nav_ids(dash_duo)
+    assert {"app-nav-systeme", "app-nav-sante", "app-nav-vigilance"} <= nav_ids(
+        dash_duo
+    )
     no_console_errors(dash_duo)
 
 
@@ -133,7 +135,11 @@ def test_security_coordinator_sees_supervision_only_among_waste_pages(dash_duo, 
     start_and_log_in(dash_duo, app, "securite")
     check_supervision(dash_duo, database)
     check_summary(dash_duo, database)
-    assert nav_ids(dash_duo) == {"app-nav-supervision", "app-nav-synthese"}
+    assert nav_ids(dash_duo) == {
+        "app-nav-supervision",
+        "app-nav-synthese",
+        "app-nav-vigilance",
+    }
     no_console_errors(dash_duo)
 
 

@@ -1,0 +1,316 @@
+"""/vigilance callbacks: filters drive map and grid; actions go through the lifecycle.
+
+Every action checks the role again on the server (the request guard already
+refuses roles without the page); the reporter reference and the free text are
+only sent to coordinators and admins, and each reference read is audited.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import dash_bootstrap_components as dbc
+from dash import ClientsideFunction, Input, Output, State, ctx, html, no_update
+from dash.exceptions import PreventUpdate
+from flask_login import current_user
+
+from components.feed import local_time
+from components.kpi import kpi_card
+from components.vigilance import STATUS_BUTTONS, detail_card
+from db.engine import get_session
+from db.types import utcnow
+from services import incident_lifecycle as life
+from services.access import ADMIN, SECURITY
+from services.api_incidents import territory
+from services.context import settings
+from services.incident_queries import (
+    IncidentFilter,
+    get_incident,
+    incident_points,
+    list_incidents,
+    vigilance_kpis,
+)
+from services.incidents import ReportRefused, store_incident, validate_report
+
+FILTERS = ("commune", "category", "status", "severity", "period")
+FILTER_STATES = [State(f"vigilance-{name}", "value") for name in FILTERS]
+FILTER_INPUTS = [Input(f"vigilance-{name}", "value") for name in FILTERS]
+BUTTON_IDS = [f"vigilance-{key}" for key, *_ in STATUS_BUTTONS]
+TARGET = {f"vigilance-{key}": status for key, status, *_ in STATUS_BUTTONS}
+MAX_BLOCK = 500
+
+
+def _targets():
+    return life.ack_targets(settings())
+
+
+def _privileged() -> bool:
+    return current_user.is_authenticated and current_user.role in (ADMIN, SECURITY)
+
+
+def grid_row(item: dict) -> dict:
+    return {
+        "id": item["id"],
+        "ts_fr": local_time(item["ts"], "%d/%m/%Y %H:%M"),
+        "category_label": item["category_label"],
+        "severity_label": item["severity_label"],
+        "status_label": life.STATUSES[item["status"]],
+        "commune_name": item["commune_name"],
+        "assignee": item["assignee"] or "",
+        "late": "⚠ en retard" if item["overdue"] else "",
+    }
+
+
+def kpi_row(figures: dict) -> list:
+    cards = [
+        ("Incidents ouverts", figures["open"], "dark"),
+        ("Ouverts de gravité élevée", figures["high"], "danger"),
+        ("En retard de prise en compte", figures["overdue"], "danger"),
+        ("Reçus en 24 h", figures["last_24h"], "dark"),
+    ]
+    return [
+        dbc.Col(kpi_card(label, value, color=color), md=3)
+        for label, value, color in cards
+    ]
+
+
+def _act(trigger, incident_id, comment, assignee, duplicate_of) -> str:
+    session = get_session()
+    actor = current_user.username
+    if trigger == "vigilance-assign":
+        life.assign(session, incident_id, assignee or "", actor, comment or None)
+        message = f"Incident affecté à {assignee}."
+    elif trigger == "vigilance-add-comment":
+        life.add_comment(session, incident_id, comment or "", actor)
+        message = "Commentaire ajouté."
+    elif trigger == "vigilance-duplicate":
+        original = int(duplicate_of) if duplicate_of not in (None, "") else None
+        life.change_status(
+            session, incident_id, "doublon", actor, comment or None, original
+        )
+        message = "Incident marqué doublon."
+    else:
+        status = TARGET[trigger]
+        life.change_status(session, incident_id, status, actor, comment or None)
+        message = f"Statut : {life.STATUSES[status]}."
+    session.commit()
+    return message
+
+
+def register(app) -> None:
+    @app.callback(
+        Output("vigilance-points", "data"),
+        Output("vigilance-kpis", "children"),
+        Output("vigilance-count", "children"),
+        *FILTER_INPUTS,
+        Input("vigilance-interval", "n_intervals"),
+        Input("vigilance-version", "data"),
+    )
+    def update_vigilance_view(commune, category, status, severity, period, *_):
+        session = get_session()
+        filters = IncidentFilter(commune, category, status, severity, period)
+        points = incident_points(session, filters)
+        count = len(points["features"])
+        return (
+            points,
+            kpi_row(vigilance_kpis(session, _targets())),
+            f"{count} incident{'s' if count > 1 else ''} (carte et liste filtrées)",
+        )
+
+    @app.callback(
+        Output("vigilance-grid", "getRowsResponse"),
+        Input("vigilance-grid", "getRowsRequest"),
+        *FILTER_STATES,
+    )
+    def update_vigilance_grid(request, *values):
+        if not request:
+            return no_update
+        start = max(int(request.get("startRow") or 0), 0)
+        end = min(int(request.get("endRow") or start + 100), start + MAX_BLOCK)
+        sort = [
+            (str(s.get("colId")), s.get("sort") != "desc")
+            for s in request.get("sortModel") or []
+            if isinstance(s, dict)
+        ]
+        items, total = list_incidents(
+            get_session(),
+            IncidentFilter(*values),
+            _targets(),
+            limit=max(end - start, 1),
+            offset=start,
+            sort=sort,
+        )
+        return {"rowData": [grid_row(i) for i in items], "rowCount": total}
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="hvGrid", function_name="purge"),
+        Output("vigilance-grid", "id"),
+        *FILTER_INPUTS,
+        Input("vigilance-version", "data"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction(namespace="hvGrid", function_name="refresh"),
+        Output("vigilance-grid", "className"),
+        Input("vigilance-interval", "n_intervals"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(
+        Output("vigilance-selected", "data"),
+        Input("vigilance-grid", "cellClicked"),
+        Input("vigilance-points", "clickData"),
+        prevent_initial_call=True,
+    )
+    def select_incident(cell, feature):
+        if ctx.triggered_id == "vigilance-grid" and cell and cell.get("rowId"):
+            return int(cell["rowId"])
+        if ctx.triggered_id == "vigilance-points" and feature:
+            key = (feature.get("properties") or {}).get("id")
+            if isinstance(key, int):
+                return key
+        raise PreventUpdate
+
+    @app.callback(
+        Output("vigilance-detail", "children"),
+        Output("vigilance-actions", "style"),
+        *(Output(button, "disabled") for button in BUTTON_IDS),
+        Output("vigilance-reporter", "children", allow_duplicate=True),
+        Input("vigilance-selected", "data"),
+        Input("vigilance-version", "data"),
+        prevent_initial_call=True,
+    )
+    def show_incident(incident_id, _version):
+        if incident_id is None:
+            raise PreventUpdate
+        session = get_session()
+        item = get_incident(session, int(incident_id), _targets())
+        if item is None:
+            return (
+                html.Small("Incident introuvable.", className="text-danger"),
+                {"display": "none"},
+                *(True for _ in BUTTON_IDS),
+                "",
+            )
+        card = detail_card(item, life.timeline(session, item["id"]), _privileged())
+        allowed = life.TRANSITIONS[item["status"]]
+        return (
+            card,
+            {"display": "block"},
+            *(TARGET[button] not in allowed for button in BUTTON_IDS),
+            "",
+        )
+
+    @app.callback(
+        Output("vigilance-feedback", "children"),
+        Output("vigilance-version", "data"),
+        Output("vigilance-comment", "value"),
+        *(Input(button, "n_clicks") for button in BUTTON_IDS),
+        Input("vigilance-assign", "n_clicks"),
+        Input("vigilance-duplicate", "n_clicks"),
+        Input("vigilance-add-comment", "n_clicks"),
+        State("vigilance-selected", "data"),
+        State("vigilance-comment", "value"),
+        State("vigilance-assignee", "value"),
+        State("vigilance-duplicate-of", "value"),
+        State("vigilance-version", "data"),
+        prevent_initial_call=True,
+    )
+    def act_on_incident(*args):
+        incident_id, comment, assignee, duplicate_of, version = args[-5:]
+        if incident_id is None or not ctx.triggered_id:
+            raise PreventUpdate
+        try:
+            message = _act(
+                ctx.triggered_id, int(incident_id), comment, assignee, duplicate_of
+            )
+        except (life.TransitionRefused, ValueError) as refused:
+            get_session().rollback()
+            return (
+                html.Span(str(refused), className="text-danger"),
+                no_update,
+                no_update,
+            )
+        return html.Span(message, className="text-success"), (version or 0) + 1, ""
+
+    @app.callback(
+        Output("vigilance-reporter", "children"),
+        Input("vigilance-reveal", "n_clicks"),
+        State("vigilance-selected", "data"),
+        prevent_initial_call=True,
+    )
+    def reveal_reporter(_clicks, incident_id):
+        if not _privileged():
+            return "accès refusé"
+        if incident_id is None:
+            raise PreventUpdate
+        session = get_session()
+        value = life.read_reporter_ref(session, int(incident_id), current_user.username)
+        session.commit()
+        return html.Code(value or "aucune (effacée ou non fournie)")
+
+    @app.callback(
+        Output("vigilance-form-lat", "value"),
+        Output("vigilance-form-lon", "value"),
+        Input("vigilance-map", "clickData"),
+        prevent_initial_call=True,
+    )
+    def place_report(click):
+        latlng = (click or {}).get("latlng") or {}
+        if "lat" not in latlng:
+            raise PreventUpdate
+        return round(latlng["lat"], 6), round(latlng["lng"], 6)
+
+    @app.callback(
+        Output("vigilance-form-feedback", "children"),
+        Output("vigilance-version", "data", allow_duplicate=True),
+        Input("vigilance-form-submit", "n_clicks"),
+        State("vigilance-form-category", "value"),
+        State("vigilance-form-severity", "value"),
+        State("vigilance-form-lat", "value"),
+        State("vigilance-form-lon", "value"),
+        State("vigilance-form-description", "value"),
+        State("vigilance-form-reporter", "value"),
+        State("vigilance-version", "data"),
+        prevent_initial_call=True,
+    )
+    def submit_report(_n, category, severity, lat, lon, text, reporter, version):
+        data = {
+            "report_id": f"op-{uuid.uuid4()}",
+            "ts": utcnow().isoformat(),
+            "category": category,
+            "severity": severity,
+            "lat": _float(lat),
+            "lon": _float(lon),
+            "description": text,
+            "reporter_ref": reporter,
+            "source": "operateur",
+        }
+        try:
+            report = validate_report(data, territory())
+        except ReportRefused as refused:
+            return (
+                html.Ul(
+                    [html.Li(f"{e.field} : {e.message}") for e in refused.errors],
+                    className="text-danger mb-0",
+                ),
+                no_update,
+            )
+        session = get_session()
+        incident, _ = store_incident(session, report, current_user.username)
+        session.commit()
+        return (
+            html.Span(
+                f"Incident n° {incident.id} enregistré.", className="text-success"
+            ),
+            (version or 0) + 1,
+        )
+
+
+def _float(value):
+    if value in (None, ""):
+        return None
+    try:
+        return float(str(value).replace(",", "."))
+    except ValueError:
+        return value

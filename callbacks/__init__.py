@@ -11,12 +11,23 @@ from callbacks import (
     sante,
     shell,
     supervision,
+    synthese,
     systeme,
     tournees,
     vigilance,
 )
 
-MODULES = (shell, supervision, dechets, tournees, equipe, sante, systeme, vigilance)
+MODULES = (
+    shell,
+    supervision,
+    dechets,
+    tournees,
+    equipe,
+    sante,
+    systeme,
+    synthese,
+    vigilance,
+)
 
 
 def register_callbacks(app) -> None:

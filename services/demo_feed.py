@@ -15,10 +15,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from db.engine import Database
-from db.models import Bin, Commune, Reading, Sensor
+from db.models import Bin, Commune, Incident, Reading, Sensor
 from db.types import utcnow
 from services import service_status
 from services.decoders import Uplink
+from services.geo import commune_areas
+from services.incident_demo import IncidentStream, age_demo_incidents
 from services.ingest import IngestPipeline
 from services.readings import load_devices, reading_row, store_history
 from services.simulator import FleetSimulator, SimReading, native_payload, native_topic
@@ -123,6 +125,10 @@ class DemoFeed:
         self.speed = max(settings["SIM_SPEED"], 0.1)
         self._stop = threading.Event()
         bins, populations = fleet_from_db(database)
+        with database.session() as session:
+            self.incidents = IncidentStream(
+                commune_areas(session), settings["MQTT_TOPIC_ROOT"]
+            )
         self.simulator = FleetSimulator(bins, populations)
         # After a restart, bins resume from their last known fill, not a random one.
         for index, bin_ in enumerate(bins):
@@ -150,6 +156,23 @@ class DemoFeed:
 
     def stop(self) -> None:
         self._stop.set()
+
+    def backfill_incidents(self, days: int = 7) -> int:
+        """A week of reports through the pipeline when there are none yet."""
+        with self.database.session() as session:
+            if session.scalar(select(func.count()).select_from(Incident)):
+                return 0
+        now = utcnow()
+        sent = 0
+        for hour in range(days * 24, 0, -1):
+            start = now - timedelta(hours=hour)
+            for topic, payload in self.incidents.due(start, start + timedelta(hours=1)):
+                self.pipeline.submit(topic, payload)
+                sent += 1
+        self.pipeline.drain()
+        age_demo_incidents(self.database, now)
+        log.info("signalements de démonstration : %d sur %d jours", sent, days)
+        return sent
 
     def _backfill_with_status(self, progress=None) -> None:
         started = utcnow()
@@ -187,8 +210,13 @@ class DemoFeed:
             self._backfill_with_status(progress)
         except Exception:  # the live feed must start even if the history failed
             log.exception("échec de l'historique de démonstration")
+        try:
+            self.backfill_incidents()
+        except Exception:  # the live feed must start even if this failed
+            log.exception("échec de l'historique des signalements de démonstration")
         root = self.settings["MQTT_TOPIC_ROOT"]
         virtual = utcnow()
+        reports_from = utcnow()
         last = time.monotonic()
         while not self._stop.wait(1.0):
             elapsed = time.monotonic() - last
@@ -196,6 +224,9 @@ class DemoFeed:
             virtual += timedelta(seconds=elapsed * self.speed)
             now = utcnow().replace(microsecond=0)
             try:
+                for topic, payload in self.incidents.due(reports_from, now):
+                    self.pipeline.submit(topic, payload)
+                reports_from = now
                 for reading in self.simulator.due_readings(virtual):
                     live = replace(reading, measured_at=now)
                     self.pipeline.submit(

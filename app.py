@@ -10,7 +10,7 @@ from flask import Flask
 
 from db import engine as db_engine
 from db.engine import Database
-from services import api, exports, opendata_web, web_auth
+from services import api, exports, opendata_web, reports_web, web_auth
 from services.config import is_demo, load_config
 from services.setup import prepare_database
 
@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> dash.Dash:
     api.init_app(server)
     exports.init_app(server)
     opendata_web.init_app(server)
+    reports_web.init_app(server)
 
     from services import cli
 

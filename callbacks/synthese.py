@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dash import Input, Output
 
-from components.synthese_content import summary_content
+from components.synthese_content import reports_block, summary_content
 from db.engine import get_session
 from services.context import settings, thresholds
 from services.periods import KINDS
+from services.reports import list_reports
 from services.synthese import build_summary
 
 
@@ -16,13 +17,15 @@ def update_summary(period, commune):
         period = "mois"
     if not isinstance(commune, str) or not commune:
         commune = None
-    data = build_summary(get_session(), period, commune, settings(), thresholds())
-    return summary_content(data)
+    session = get_session()
+    data = build_summary(session, period, commune, settings(), thresholds())
+    return summary_content(data), reports_block(list_reports(session, commune))
 
 
 def register(app) -> None:
     app.callback(
         Output("synthese-content", "children"),
+        Output("synthese-reports", "children"),
         Input("synthese-period", "value"),
         Input("synthese-commune", "value"),
         prevent_initial_call=True,

@@ -23,3 +23,37 @@ def summary_content(data) -> list:
         )
     )
     return parts
+
+
+def reports_block(rows) -> list:
+    """Past monthly reports, newest first, with their HTML (and PDF) links."""
+    if not rows:
+        items = [
+            html.Li(
+                "Aucun rapport pour l'instant : le premier est écrit au début du "
+                "mois suivant.",
+                className="list-group-item text-muted",
+            )
+        ]
+    else:
+        items = []
+        for month, scope, title, has_pdf in rows:
+            base = f"/synthese/rapports/{month}/{scope}"
+            links = [
+                html.A("HTML", href=f"{base}.html", target="_blank", className="me-3")
+            ]
+            if has_pdf:
+                links.append(html.A("PDF", href=f"{base}.pdf"))
+            items.append(
+                html.Li(
+                    [html.Span(title, className="me-3"), *links],
+                    className="list-group-item",
+                )
+            )
+    return [
+        html.H2(
+            [html.I(className="bi bi-file-earmark-text me-2"), "Rapports mensuels"],
+            className="h5 mt-4",
+        ),
+        html.Ul(items, className="list-group", id="synthese-report-list"),
+    ]

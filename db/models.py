@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -249,6 +250,21 @@ class JobLock(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     holder: Mapped[str] = mapped_column(String(100))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MonthlyReport(Base):
+    """A month's summary for the agglomeration ("pma") or a commune, as written."""
+
+    __tablename__ = "monthly_reports"
+    __table_args__ = (UniqueConstraint("month", "scope", name="uq_monthly_reports"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), index=True)  # YYYY-MM
+    scope: Mapped[str] = mapped_column(String(5))  # "pma" or an INSEE code
+    title: Mapped[str] = mapped_column(String(200))
+    html: Mapped[str] = mapped_column(Text)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class HealthSnapshot(Base):

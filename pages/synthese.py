@@ -5,10 +5,11 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from components.synthese_content import summary_content
+from components.synthese_content import reports_block, summary_content
 from db.engine import get_session
 from services.context import settings, thresholds
 from services.periods import KINDS
+from services.reports import list_reports
 from services.synthese import build_summary, commune_options
 
 dash.register_page(
@@ -82,7 +83,11 @@ def layout(periode: str = "mois", commune: str | None = None, **_kwargs):
                 html.Div(summary_content(data), id="synthese-content"),
                 type="default",
             ),
-            html.Div(id="synthese-reports", className="hv-no-print"),
+            html.Div(
+                reports_block(list_reports(session, commune)),
+                id="synthese-reports",
+                className="hv-no-print",
+            ),
         ],
         className="hv-synthese",
     )

@@ -148,7 +148,7 @@ def test_previous_period_has_the_same_length():
 def _select(client, period, commune):
     return callback(
         client,
-        [("synthese-content", "children")],
+        [("synthese-content", "children"), ("synthese-reports", "children")],
         [
             {"id": "synthese-period", "property": "value", "value": period},
             {"id": "synthese-commune", "property": "value", "value": commune},

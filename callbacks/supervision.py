@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State
+from flask_login import current_user
 
 from callbacks.live_map import refresh_bins_layer
 from components.feed import alert_feed, local_time
 from components.kpi import kpi_card, number_fr
 from db.engine import get_session
-from services.alerts import latest_alerts
+from services.access import can_open
+from services.alerts import incident_alerts, latest_alerts
 from services.bins import BinFilter, kpis
 from services.context import settings, thresholds
 
@@ -93,4 +95,9 @@ def register(app) -> None:
         Input("supervision-interval", "n_intervals"),
     )
     def update_alerts(_n):
-        return alert_feed(latest_alerts(get_session(), thresholds()))
+        session = get_session()
+        alerts = latest_alerts(session, thresholds())
+        # Security incidents first, and only for the roles of the vigilance page.
+        if can_open(current_user.role, "/vigilance"):
+            alerts = incident_alerts(session) + alerts
+        return alert_feed(alerts)

@@ -49,17 +49,29 @@ def alert_feed(alerts: list[dict]):
                         ],
                         className="d-flex align-items-center",
                     ),
-                    html.Div(
-                        [
-                            dcc.Link(
-                                alert["code"], href=f"/dechets/bac/{alert['code']}"
-                            ),
-                            f" · {alert['commune']}",
-                            f" · {' · '.join(detail)}" if detail else "",
-                        ],
-                        className="small",
-                    ),
+                    _subject(alert, detail),
                 ]
             )
         )
     return dbc.ListGroup(items, flush=True)
+
+
+def _subject(alert: dict, detail: list[str]):
+    if alert.get("incident_id"):
+        state = "nouveau" if alert["new"] else "pris en compte"
+        return html.Div(
+            [
+                dcc.Link(f"n° {alert['incident_id']}", href="/vigilance"),
+                f" · {alert['commune']} · gravité {alert['severity'].lower()}",
+                f" · {state}",
+            ],
+            className="small",
+        )
+    return html.Div(
+        [
+            dcc.Link(alert["code"], href=f"/dechets/bac/{alert['code']}"),
+            f" · {alert['commune']}",
+            f" · {' · '.join(detail)}" if detail else "",
+        ],
+        className="small",
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -86,3 +86,46 @@ def latest_alerts(
         key=lambda a: (LEVEL_ORDER[a["level"]], -(a["time"] or now).timestamp())
     )
     return alerts[:limit]
+
+
+def incident_alerts(
+    session: Session, now: datetime | None = None, limit: int = 10
+) -> list[dict]:
+    """New high-severity incidents not yet in intervention (last 24 h, anonymous)."""
+    from db.models import Incident
+    from services.incidents import CATEGORIES, HIGH_SEVERITIES, SEVERITIES
+
+    now = now or utcnow()
+    rows = session.execute(
+        select(
+            Incident.id,
+            Incident.category,
+            Incident.severity,
+            Incident.status,
+            Incident.created_at,
+            Commune.name,
+        )
+        .join(Commune, Commune.insee == Incident.commune_insee)
+        .where(
+            Incident.severity.in_(HIGH_SEVERITIES),
+            Incident.status.in_(("nouveau", "pris_en_compte")),
+            Incident.created_at >= now - timedelta(hours=24),
+        )
+        .order_by(Incident.created_at.desc())
+        .limit(limit)
+    )
+    return [
+        {
+            "level": "danger",
+            "title": f"Incident : {CATEGORIES.get(category, category)}",
+            "incident_id": key,
+            "code": None,
+            "commune": commune,
+            "fill_pct": None,
+            "battery_pct": None,
+            "time": created_at,
+            "severity": SEVERITIES.get(severity, severity),
+            "new": status == "nouveau",
+        }
+        for key, category, severity, status, created_at, commune in rows
+    ]

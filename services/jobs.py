@@ -75,10 +75,15 @@ def run_job(database: Database, name: str, work: Callable[[], str]) -> str:
 def register_jobs(scheduler: BaseScheduler, database: Database, settings: dict) -> None:
     """Add the periodic jobs; a failed run is retried once a minute later."""
     from services.forecast_jobs import refresh_forecasts
+    from services.incident_retention import erase_personal_data
     from services.reports import monthly_reports_job
 
     jobs = {
         "retention": (lambda: purge_technical_data(database), {"hours": 1}),
+        "retention-incidents": (
+            lambda: erase_personal_data(database, settings),
+            {"hours": 6},
+        ),
         "qualite-previsions": (
             lambda: _evaluate(database, settings),
             {"hours": 24},

@@ -110,6 +110,14 @@ def register_jobs(scheduler: BaseScheduler, database: Database, settings: dict) 
                 replace_existing=True,
             )
 
+    from services.incident_mail import mail_configured, notify_new_incidents
+
+    if mail_configured(settings):
+        jobs["notification-incidents"] = (
+            lambda: notify_new_incidents(database, settings),
+            {"minutes": 1},
+        )
+
     for name, (_work, interval) in jobs.items():
         scheduler.add_job(
             runner,

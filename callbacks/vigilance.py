@@ -50,7 +50,7 @@ def _privileged() -> bool:
 
 def grid_row(item: dict) -> dict:
     return {
-        "id": item["id"],
+        "id": str(item["id"]),  # AG Grid row ids are strings
         "ts_fr": local_time(item["ts"], "%d/%m/%Y %H:%M"),
         "category_label": item["category_label"],
         "severity_label": item["severity_label"],

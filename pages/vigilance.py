@@ -49,6 +49,7 @@ def _actions(assignees: list[str]):
     ]
     return html.Div(
         [
+            _reporter_block(),
             html.Div(buttons, className="d-flex flex-wrap gap-2 mb-2"),
             dbc.InputGroup(
                 [
@@ -229,7 +230,6 @@ def layout(**_kwargs):
                                             ),
                                             id="vigilance-detail",
                                         ),
-                                        _reporter_block(),
                                         _actions(assignee_options(communes.values())),
                                     ]
                                 ),

@@ -32,7 +32,14 @@ STATUS_BUTTONS = (
 )
 
 
-def select(component_id: str, label: str, options: dict, value=None, md: int = 2):
+def select(
+    component_id: str,
+    label: str,
+    options: dict,
+    value=None,
+    md: int = 2,
+    placeholder: str = "Toutes",
+):
     return dbc.Col(
         [
             dbc.Label(label, html_for=component_id),
@@ -40,7 +47,7 @@ def select(component_id: str, label: str, options: dict, value=None, md: int = 2
                 id=component_id,
                 options=[{"label": v, "value": k} for k, v in options.items()],
                 value=value,
-                placeholder="Toutes",
+                placeholder=placeholder,
                 clearable=True,
             ),
         ],

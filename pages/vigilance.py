@@ -118,10 +118,18 @@ def _form():
                     dbc.Row(
                         [
                             filter_select(
-                                "vigilance-form-category", "Catégorie", CATEGORIES, md=6
+                                "vigilance-form-category",
+                                "Catégorie",
+                                CATEGORIES,
+                                md=6,
+                                placeholder="Choisir…",
                             ),
                             filter_select(
-                                "vigilance-form-severity", "Gravité", SEVERITIES, md=6
+                                "vigilance-form-severity",
+                                "Gravité",
+                                SEVERITIES,
+                                md=6,
+                                placeholder="Selon la catégorie",
                             ),
                         ],
                         className="g-2",

@@ -96,9 +96,9 @@ class IncidentStream:
 
 def age_demo_incidents(database, now: datetime) -> int:
     """Move backfilled reports along the lifecycle, as a control room would have."""
-    from sqlalchemy import select
+    from sqlalchemy import select, update
 
-    from db.models import Incident
+    from db.models import Incident, IncidentEvent
     from services.incident_lifecycle import assign, change_status
 
     steps = (
@@ -110,6 +110,15 @@ def age_demo_incidents(database, now: datetime) -> int:
     moved = 0
     with database.session() as session:
         # Backfilled reports were received when they were made, not all just now.
+        for key, ts in session.execute(
+            select(Incident.id, Incident.ts).where(Incident.status == "nouveau")
+        ):
+            session.execute(
+                update(IncidentEvent)
+                .where(IncidentEvent.incident_id == key)
+                .where(IncidentEvent.action == "creation")
+                .values(at=ts)
+            )
         session.execute(
             Incident.__table__.update()
             .where(Incident.status == "nouveau")

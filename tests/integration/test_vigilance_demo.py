@@ -11,6 +11,7 @@ from db.models import DeadLetter, Incident
 from services.demo_feed import DemoFeed
 from services.geo import Territory, commune_areas
 from services.incident_demo import IncidentStream
+from services.incident_lifecycle import timeline
 from services.incidents import validate_report
 from services.ingest import IngestPipeline
 
@@ -59,3 +60,8 @@ def test_the_demo_backfills_a_week_of_reports_through_the_pipeline(app, database
         dead = session.scalar(select(func.count()).select_from(DeadLetter))
     assert stored == sent > 100 and dead == 0
     assert "clos" in statuses and len(statuses) >= 2
+    with database.session() as session:
+        closed = session.scalar(select(Incident.id).where(Incident.status == "clos"))
+        trail = timeline(session, closed)
+    assert [e["action"] for e in trail][:2] == ["creation", "statut"]
+    assert [e["at"] for e in trail] == sorted(e["at"] for e in trail)

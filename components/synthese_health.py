@@ -49,15 +49,22 @@ def health_section(data) -> html.Section:
                 card_id="synthese-without-gp",
             ),
         ]
-        lowest = health["densities"][:12]
+        lowest = health["least_served"][:12]
         chart = bar(
             [name for name, _ in lowest],
             [round(value, 1) for _, value in lowest],
-            "Communes les moins dotées (généralistes pour 10 000 habitants)",
-            "pour 10 000 habitants",
+            "Les 12 communes les moins bien desservies : accessibilité aux "
+            "généralistes (aire flottante, tient compte des communes voisines)",
+            "généralistes accessibles pour 10 000 habitants",
             BLUE,
             horizontal=True,
-            height=380,
+            height=400,
+        )
+        chart.add_vline(
+            x=health["threshold"],
+            line_dash="dash",
+            line_color="#dc3545",
+            annotation_text=f"seuil de sous-dotation ({fmt(health['threshold'], 1)})",
         )
     else:
         cards = [
@@ -81,7 +88,7 @@ def health_section(data) -> html.Section:
                 fmt(commune["gps"]),
                 "médecins",
                 hint=None
-                if commune["nearest_gp"] is None
+                if commune["nearest_gp"] is None or commune["gps"]
                 else f"le plus proche : {commune['nearest_gp']} "
                 f"({fmt(commune['nearest_km'], 1)} km)",
                 card_id="synthese-without-gp",

@@ -96,7 +96,9 @@ def waste_section(data) -> html.Section:
             "collectes",
             badge=trend_badge(now["pickups_avoided"], before["pickups_avoided"]),
             hint=f"{fmt(now['pickups'])} collectes réalisées contre "
-            f"{fmt(now['baseline_pickups'])} au calendrier fixe",
+            f"{fmt(now['baseline_pickups'])} au calendrier fixe"
+            if now["pickups"]
+            else "aucune collecte enregistrée par les équipes sur la période",
             card_id="synthese-pickups-avoided",
         ),
         figure_card(
@@ -104,7 +106,9 @@ def waste_section(data) -> html.Section:
             fmt(sav["avoided_km"]),
             "km",
             badge=trend_badge(sav["avoided_km"], sav_before["avoided_km"]),
-            hint=f"{fmt(sav['km'])} km parcourus par les tournées optimisées",
+            hint=f"{fmt(sav['km'])} km parcourus par les tournées optimisées"
+            if sav["avoided_km"] is not None
+            else "aucune tournée optimisée enregistrée sur la période",
             card_id="synthese-km-avoided",
         ),
         figure_card(
@@ -152,6 +156,7 @@ def vigilance_section(data) -> html.Section | None:
     if now is None:
         return None
     before = data["local"]["vigilance_before"]
+    agglo = data["territory"]["vigilance"]
     cards = [
         figure_card(
             "Incidents signalés",
@@ -160,6 +165,7 @@ def vigilance_section(data) -> html.Section | None:
             badge=trend_badge(
                 now["incidents"], before["incidents"], lower_is_better=True
             ),
+            hint=_versus(data, "incidents", agglo, "incidents"),
             card_id="synthese-incidents",
         ),
         figure_card(
@@ -169,6 +175,7 @@ def vigilance_section(data) -> html.Section | None:
             badge=trend_badge(
                 now["median_ack_min"], before["median_ack_min"], lower_is_better=True
             ),
+            hint=_versus(data, "median_ack_min", agglo, "min"),
         ),
         figure_card(
             "Délai médian de résolution",
@@ -184,7 +191,8 @@ def vigilance_section(data) -> html.Section | None:
             "Part des incidents en retard",
             fmt(now["overdue_share"], 1),
             "%",
-            hint="pris en compte après le délai cible, ou toujours en attente",
+            hint=_versus(data, "overdue_share", agglo, "%", 1)
+            or "pris en compte après le délai cible, ou toujours en attente",
             card_id="synthese-overdue",
         ),
     ]

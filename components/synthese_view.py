@@ -69,6 +69,19 @@ def bar(labels, values, title, unit, color, *, horizontal=False, height=300):
         **({"xaxis_title": unit} if horizontal else {"yaxis_title": unit}),
     )
     fig.update_yaxes(automargin=True)
+    if not any(values):
+        fig.update_traces(text=None)
+        fig.update_xaxes(visible=horizontal is False)
+        fig.update_yaxes(visible=False)
+        fig.add_annotation(
+            text="Aucune donnée sur la période",
+            showarrow=False,
+            xref="paper",
+            yref="paper",
+            x=0.5,
+            y=0.5,
+            font={"size": 15, "color": "#5a6570"},
+        )
     return fig
 
 

@@ -165,8 +165,8 @@ def report_context(data: dict) -> dict:
                 "title": "Offre de soins",
                 "figures": figures,
                 "chart": _chart(
-                    "Communes les moins dotées (généralistes / 10 000 hab.)",
-                    [(n, round(d, 1)) for n, d in health["densities"][:10]],
+                    "Communes les moins bien desservies (accès aux généralistes)",
+                    [(n, round(d, 1)) for n, d in health["least_served"][:10]],
                 ),
                 "note": f"Annuaire Santé (RPPS), extrait du "
                 f"{health['extracted_at']:%d/%m/%Y}.",

@@ -78,15 +78,18 @@ def write_monthly_reports(
     period, previous = whole("mois", month), whole("mois", previous_month(month))
     renderer = pdf_renderer() if pdf is not False else None
     thresholds = Thresholds.from_config(settings)
-    with database.session() as session:
-        if scopes is None:
+    if scopes is None:
+        with database.session() as session:
             scopes = [AGGLOMERATION, *session.scalars(select(Commune.insee))]
-        key = period.first.strftime("%Y-%m")
-        for scope in scopes:
-            insee = None if scope == AGGLOMERATION else scope
+    key = period.first.strftime("%Y-%m")
+    for scope in scopes:
+        insee = None if scope == AGGLOMERATION else scope
+        with database.session() as session:  # read only: the ingest keeps writing
             data = summary_for(session, period, previous, insee, settings, thresholds)
-            html = render_html(data)
-            where = data["commune"]["name"] if data["commune"] else "Agglomération"
+        html = render_html(data)
+        where = data["commune"]["name"] if data["commune"] else "Agglomération"
+        pdf_bytes = render_pdf(html, renderer) if renderer else None
+        with database.session() as session:  # one short write per report
             session.execute(
                 delete(MonthlyReport).where(
                     MonthlyReport.month == key, MonthlyReport.scope == scope
@@ -98,11 +101,10 @@ def write_monthly_reports(
                     scope=scope,
                     title=f"{where} — {period.name}",
                     html=html,
-                    pdf=render_pdf(html, renderer) if renderer else None,
+                    pdf=pdf_bytes,
                     created_at=utcnow(),
                 )
             )
-            session.flush()
     return len(scopes)
 
 

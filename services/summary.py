@@ -10,6 +10,7 @@ from db.types import utcnow
 from services.bins import KIND_LABELS, Thresholds, kpis
 from services.collections import FIXED_PASSES_PER_WEEK
 from services.health_indicators import GP
+from services.planning import PARIS
 
 FILL_BANDS = [(0, 25), (25, 50), (50, 80), (80, 100), (100, None)]
 
@@ -66,20 +67,26 @@ def waste_period(session: Session, period, insee: str | None = None) -> dict:
     )
     monitored = session.scalar(
         _scoped(
-            select(func.count(func.distinct(Reading.bin_id)))
-            .join(Bin, Bin.id == Reading.bin_id)
-            .where(in_period),
+            select(func.count(Bin.id)).where(
+                select(Reading.id).where(Reading.bin_id == Bin.id, in_period).exists()
+            ),
             insee,
         )
     )
-    full_days = _scoped(
-        select(Reading.bin_id, func.date(Reading.measured_at))
-        .join(Bin, Bin.id == Reading.bin_id)
-        .where(in_period, Reading.fill_pct >= 100)
-        .distinct(),
-        insee,
-    ).subquery()
-    overflows = session.scalar(select(func.count()).select_from(full_days))
+    # Bin·days at 100 % (Paris days, as the savings count them); grouping by day in
+    # SQL would scan every reading of the period, this reads only the full ones.
+    full_days = {
+        (bin_id, when.astimezone(PARIS).date())
+        for bin_id, when in session.execute(
+            _scoped(
+                select(Reading.bin_id, Reading.measured_at)
+                .join(Bin, Bin.id == Reading.bin_id)
+                .where(in_period, Reading.fill_pct >= 100),
+                insee,
+            )
+        )
+    }
+    overflows = len(full_days)
     fills = session.scalars(
         _scoped(
             select(CollectionEvent.fill_before)
@@ -107,7 +114,8 @@ def waste_period(session: Session, period, insee: str | None = None) -> dict:
         "bins_monitored": monitored or 0,
         "pickups": len(fills),
         "baseline_pickups": round(baseline),
-        "pickups_avoided": round(baseline) - len(fills),
+        # Without any crew report, "avoided" would just be the whole fixed schedule.
+        "pickups_avoided": round(baseline) - len(fills) if fills else None,
         "mean_fill_at_collection": round(sum(measured) / len(measured), 1)
         if measured
         else None,
@@ -145,8 +153,12 @@ def health_figures(coverage_result, insee: str | None = None) -> dict | None:
         "without_gp": totals["communes_sans_generaliste"],
         "communes": totals["communes"],
         "extracted_at": coverage_result.extracted_at,
-        "densities": sorted(
-            ((c["nom"], c[f"densite_{GP}"] or 0.0) for c in coverage_result.communes),
+        "threshold": coverage_result.threshold,
+        "least_served": sorted(
+            (
+                (c["nom"], c["accessibilite_generalistes"] or 0.0)
+                for c in coverage_result.communes
+            ),
             key=lambda item: item[1],
         ),
     }

@@ -19,6 +19,14 @@ from db.types import utcnow
 DEFAULT_TARGET = timedelta(hours=2)
 
 
+def _labels() -> dict[str, str]:
+    try:
+        from services.incidents import CATEGORIES
+    except ImportError:
+        return {}
+    return CATEGORIES
+
+
 def _targets(settings: dict | None) -> dict[str, timedelta]:
     try:
         from services.incident_lifecycle import ack_targets
@@ -62,7 +70,7 @@ def vigilance_period(
                 .group_by(event.incident_id)
             ).all()
         )
-    targets, now = _targets(settings), utcnow()
+    targets, now, labels = _targets(settings), utcnow(), _labels()
     ack, fix, late = [], [], 0
     for row in rows:
         target = targets.get(row.severity, DEFAULT_TARGET)
@@ -76,7 +84,10 @@ def vigilance_period(
             fix.append((resolved[row.id] - row.created_at).total_seconds() / 3600)
     return {
         "incidents": len(rows),
-        "by_category": Counter(r.category for r in rows).most_common(),
+        "by_category": [
+            (labels.get(category, category), n)
+            for category, n in Counter(r.category for r in rows).most_common()
+        ],
         "median_ack_min": round(median(ack)) if ack else None,
         "median_resolve_h": round(median(fix), 1) if fix else None,
         "overdue_share": round(late / len(rows) * 100, 1) if rows else None,

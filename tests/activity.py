@@ -59,7 +59,7 @@ def seed_incidents(session, pairs, now) -> int:
     if model is None:
         return 0
     first, other = pairs[0][2], next(p[2] for p in pairs if p[2] != pairs[0][2])
-    rows = [(first, "vol")] * 6 + [(other, "incendie")] * 2
+    rows = [(first, "cambriolage")] * 6 + [(other, "incendie")] * 2
     for n, (insee, category) in enumerate(rows):
         session.add(
             model(

@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from services.bins import Thresholds
 from services.periods import Period, current_and_previous
+from services.planning import PARIS
 from services.synthese import build_summary, today_paris
 from tests.activity import seed_activity
 from tests.integration.test_auth_http import router_body
@@ -52,7 +53,9 @@ def expected_waste(database, period: Period, insee: str | None) -> dict:
     ]
     return {
         "bins_monitored": len({b for b, _, _ in inside}),
-        "overflows": len({(b, t.date()) for b, t, f in inside if f >= 100}),
+        "overflows": len(
+            {(b, t.astimezone(PARIS).date()) for b, t, f in inside if f >= 100}
+        ),
         "pickups": len(fills),
         "mean_fill_at_collection": round(sum(fills) / len(fills), 1) if fills else None,
     }
@@ -129,7 +132,9 @@ def test_vigilance_aggregates_when_incidents_exist(app, database, seeded):
         pytest.skip("le module vigilance n'enregistre pas encore d'incidents")
     rows = _sql(database, "SELECT category, count(*) FROM incidents GROUP BY category")
     assert vigilance["incidents"] == sum(n for _, n in rows)
-    assert dict(vigilance["by_category"]) == dict(rows)
+    from services.incidents import CATEGORIES
+
+    assert dict(vigilance["by_category"]) == {CATEGORIES[c]: n for c, n in rows}
 
 
 def test_previous_period_has_the_same_length():

@@ -16,18 +16,20 @@ from flask_login import current_user
 
 from components.feed import local_time
 from components.kpi import kpi_card
-from components.vigilance import STATUS_BUTTONS, detail_card
+from components.vigilance import STATUS_BUTTONS, detail_card, nearby_bin
 from db.engine import get_session
 from db.types import utcnow
 from services import incident_lifecycle as life
 from services.access import ADMIN, SECURITY
 from services.api_incidents import territory
-from services.context import settings
+from services.bins import get_bin
+from services.context import settings, thresholds
 from services.incident_queries import (
     IncidentFilter,
     get_incident,
     incident_points,
     list_incidents,
+    nearest_bin_code,
     vigilance_kpis,
 )
 from services.incidents import ReportRefused, store_incident, validate_report
@@ -193,6 +195,10 @@ def register(app) -> None:
                 "",
             )
         card = detail_card(item, life.timeline(session, item["id"]), _privileged())
+        if item["category"] == "depot_sauvage":
+            code = nearest_bin_code(session, item["lat"], item["lon"])
+            bin_item = get_bin(session, code, thresholds()) if code else None
+            card.children.append(nearby_bin(bin_item))
         allowed = life.TRANSITIONS[item["status"]]
         return (
             card,

@@ -122,3 +122,27 @@ def detail_card(item: dict, events: list[dict], privileged: bool):
             timeline(events),
         ]
     )
+
+
+def nearby_bin(item: dict | None):
+    """For a « dépôt sauvage »: the nearest bin, its fill and its forecast."""
+    if item is None:
+        return html.Small(
+            "Aucun bac à moins de 150 m.", className="text-muted d-block mt-2"
+        )
+    fill = "—" if item["fill_pct"] is None else f"{item['fill_pct']:.0f} %"
+    eta = item.get("overflow_eta")
+    forecast = (
+        f"débordement prévu le {local_time(eta)}" if eta else "pas de débordement prévu"
+    )
+    return dbc.Alert(
+        [
+            html.I(className="bi bi-trash3 me-2"),
+            "Bac le plus proche : ",
+            html.Strong(item["code"]),
+            f" · remplissage {fill} · {forecast}",
+        ],
+        color="warning" if (item["fill_pct"] or 0) >= 80 else "light",
+        className="mt-2 py-2 small",
+        id="vigilance-nearby-bin",
+    )

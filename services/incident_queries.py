@@ -183,3 +183,29 @@ def vigilance_kpis(session: Session, targets, now=None) -> dict:
         "overdue": count_overdue(session, targets, now),
         "last_24h": today,
     }
+
+
+def nearest_bin_code(
+    session: Session, lat: float, lon: float, radius_m: float = 150.0
+) -> str | None:
+    """The code of the closest bin within `radius_m` of a point (a few metres off)."""
+    from math import cos, radians
+
+    from db.models import Bin
+
+    dlat = radius_m / 111_320
+    dlon = radius_m / (111_320 * max(cos(radians(lat)), 0.1))
+    rows = session.execute(
+        select(Bin.code, Bin.lat, Bin.lon).where(
+            Bin.lat.between(lat - dlat, lat + dlat),
+            Bin.lon.between(lon - dlon, lon + dlon),
+        )
+    ).all()
+    best, best_d = None, None
+    for code, blat, blon in rows:
+        dy = (blat - lat) * 111_320
+        dx = (blon - lon) * 111_320 * cos(radians(lat))
+        distance = (dx * dx + dy * dy) ** 0.5
+        if distance <= radius_m and (best_d is None or distance < best_d):
+            best, best_d = code, distance
+    return best

@@ -181,3 +181,26 @@ def test_an_illegal_action_through_the_page_is_refused_by_the_server(
         {"vigilance-ack.n_clicks": 1, "vigilance-selected.data": incident_id},
     )
     assert "Pris en compte" in response.get_data(as_text=True)
+
+
+def test_a_depot_sauvage_shows_the_nearest_bin_and_its_fill(database, login_as):
+    from db.models import Bin
+
+    with database.session() as session:
+        bin_ = session.scalar(select(Bin).order_by(Bin.id))
+        bin_.last_fill_pct, bin_.last_measured_at = 95.0, recent(1)
+        code, lat, lon = bin_.code, bin_.lat, bin_.lon
+    incident_id = make_incident(
+        database,
+        category="depot_sauvage",
+        lat=lat + 0.0002,
+        lon=lon,
+        commune_insee=bin_.commune_insee,
+    )
+    detail = dash_call(
+        login_as("securite"),
+        "vigilance-detail.children",
+        {"vigilance-selected.data": incident_id, "vigilance-version.data": 0},
+    ).get_data(as_text=True)
+    assert "vigilance-nearby-bin" in detail
+    assert code in detail and "95 %" in detail

@@ -6,6 +6,7 @@ process-wide list that only the first app receives, which breaks the app factory
 """
 
 from callbacks import (
+    admin,
     dechets,
     equipe,
     sante,
@@ -27,6 +28,7 @@ MODULES = (
     systeme,
     synthese,
     vigilance,
+    admin,
 )
 
 

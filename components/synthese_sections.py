@@ -197,19 +197,40 @@ def vigilance_section(data) -> html.Section | None:
         ),
     ]
     categories = now["by_category"] or [("aucun incident", 0)]
-    chart = graph(
-        "synthese-incidents-chart",
-        bar(
-            [c for c, _ in categories],
-            [n for _, n in categories],
-            "Incidents par catégorie",
-            "incidents",
-            ORANGE,
-        ),
-    )
+    charts = [
+        graph(
+            "synthese-incidents-chart",
+            bar(
+                [c for c, _ in categories],
+                [n for _, n in categories],
+                "Incidents par catégorie",
+                "incidents",
+                ORANGE,
+            ),
+        )
+    ]
+    if data["commune"] is None and now["by_commune"]:
+        top = now["by_commune"][::-1]
+        charts.append(
+            graph(
+                "synthese-incidents-communes-chart",
+                bar(
+                    [c for c, _ in top],
+                    [n for _, n in top],
+                    "Communes où le plus d'incidents ont été signalés",
+                    "incidents",
+                    ORANGE,
+                    horizontal=True,
+                ),
+            )
+        )
     return section(
         "Territoire vigilant",
         "bi-shield-check",
-        [row(cards), chart, html.Small("Chiffres agrégés uniquement.")],
+        [
+            row(cards),
+            row(charts, md=12 // len(charts)),
+            html.Small("Chiffres agrégés uniquement."),
+        ],
         "synthese-vigilance",
     )

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db import models
+from db.models import Commune
 from db.types import utcnow
 
 DEFAULT_TARGET = timedelta(hours=2)
@@ -50,6 +51,7 @@ def vigilance_period(
         incident.severity,
         incident.created_at,
         incident.acknowledged_at,
+        incident.commune_insee,
     ).where(
         incident.created_at >= period.start,
         incident.created_at < period.end,
@@ -71,6 +73,7 @@ def vigilance_period(
             ).all()
         )
     targets, now, labels = _targets(settings), utcnow(), _labels()
+    names = dict(session.execute(select(Commune.insee, Commune.name)).all())
     ack, fix, late = [], [], 0
     for row in rows:
         target = targets.get(row.severity, DEFAULT_TARGET)
@@ -87,6 +90,10 @@ def vigilance_period(
         "by_category": [
             (labels.get(category, category), n)
             for category, n in Counter(r.category for r in rows).most_common()
+        ],
+        "by_commune": [
+            (names.get(insee, insee), n)
+            for insee, n in Counter(r.commune_insee for r in rows).most_common(10)
         ],
         "median_ack_min": round(median(ack)) if ack else None,
         "median_resolve_h": round(median(fix), 1) if fix else None,

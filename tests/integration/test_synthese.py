@@ -135,6 +135,12 @@ def test_vigilance_aggregates_when_incidents_exist(app, database, seeded):
     from services.incidents import CATEGORIES
 
     assert dict(vigilance["by_category"]) == {CATEGORIES[c]: n for c, n in rows}
+    per_commune = _sql(
+        database,
+        "SELECT c.name, count(*) FROM incidents i JOIN communes c "
+        "ON c.insee = i.commune_insee GROUP BY c.name",
+    )
+    assert dict(vigilance["by_commune"]) == dict(per_commune)
 
 
 def test_previous_period_has_the_same_length():

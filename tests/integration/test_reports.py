@@ -81,7 +81,8 @@ def test_report_figures_are_the_summary_figures(app, database, month):
     assert f"{waste['mean_fill_at_collection']:.1f}".replace(".", ",") in report.html
 
 
-def test_job_writes_last_month_for_every_commune_once(app, database):
+def test_job_writes_last_month_for_every_commune_once(app, database, monkeypatch):
+    monkeypatch.setattr("services.reports.pdf_renderer", lambda: None)  # PDF: below
     settings = app.server.config["HYPERVISION"]
     first = monthly_reports_job(database, settings)
     assert first.startswith("74 rapports écrits pour ")

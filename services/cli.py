@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import time
@@ -162,4 +163,9 @@ def worker_command():
         while True:
             time.sleep(1)
     except KeyboardInterrupt:
-        services.stop()
+        services.stop()  # readings queued are committed and acknowledged first
+        click.echo("Worker arrêté.")
+        # A long job (monthly reports) may still run in the scheduler's thread pool;
+        # it is locked and idempotent, so leave now rather than wait for it.
+        sys.stdout.flush()
+        os._exit(0)

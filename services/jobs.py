@@ -25,6 +25,13 @@ DEAD_LETTER_RETENTION = timedelta(days=30)
 STATS_RETENTION = timedelta(days=30)
 JOB_RUN_RETENTION = timedelta(days=7)
 RETRY_AFTER = timedelta(minutes=1)
+# Heavy jobs wait a while after start, so a (re)started worker first serves ingest.
+FIRST_RUN_AFTER = {
+    "qualite-previsions": timedelta(minutes=10),
+    "rapports-mensuels": timedelta(minutes=15),
+    "retention": timedelta(minutes=1),
+    "retention-incidents": timedelta(minutes=2),
+}
 
 
 def purge_technical_data(database: Database) -> str:
@@ -119,6 +126,7 @@ def register_jobs(scheduler: BaseScheduler, database: Database, settings: dict) 
         )
 
     for name, (_work, interval) in jobs.items():
+        first_run = utcnow() + FIRST_RUN_AFTER.get(name, timedelta(seconds=5))
         scheduler.add_job(
             runner,
             "interval",
@@ -126,6 +134,6 @@ def register_jobs(scheduler: BaseScheduler, database: Database, settings: dict) 
             id=name,
             max_instances=1,
             coalesce=True,
-            next_run_time=utcnow() + timedelta(seconds=5),
+            next_run_time=first_run,
             **interval,
         )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from dash import ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
+from dash import Input, Output, State, ctx, dcc, html, no_update
 
+from callbacks.grid import register_infinite_grid
 from callbacks.live_map import refresh_bins_layer
 from components.feed import local_time
 from db.engine import get_session
@@ -97,19 +98,7 @@ def register(app) -> None:
         )
         return {"rowData": [grid_row(i) for i in items], "rowCount": total}
 
-    app.clientside_callback(
-        ClientsideFunction(namespace="hvGrid", function_name="purge"),
-        Output("dechets-grid", "id"),
-        *FILTER_INPUTS,
-        prevent_initial_call=True,
-    )
-
-    app.clientside_callback(
-        ClientsideFunction(namespace="hvGrid", function_name="refresh"),
-        Output("dechets-grid", "className"),
-        Input("dechets-interval", "n_intervals"),
-        prevent_initial_call=True,
-    )
+    register_infinite_grid(app, "dechets-grid", "dechets-interval", FILTER_INPUTS)
 
     @app.callback(
         Output("dechets-selected", "children"), Input("dechets-bins", "clickData")

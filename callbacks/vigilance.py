@@ -10,10 +10,11 @@ from __future__ import annotations
 import uuid
 
 import dash_bootstrap_components as dbc
-from dash import ClientsideFunction, Input, Output, State, ctx, html, no_update
+from dash import Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 from flask_login import current_user
 
+from callbacks.grid import register_infinite_grid
 from components.feed import local_time
 from components.kpi import kpi_card
 from components.vigilance import STATUS_BUTTONS, detail_card, nearby_bin
@@ -144,18 +145,11 @@ def register(app) -> None:
         )
         return {"rowData": [grid_row(i) for i in items], "rowCount": total}
 
-    app.clientside_callback(
-        ClientsideFunction(namespace="hvGrid", function_name="purge"),
-        Output("vigilance-grid", "id"),
-        *FILTER_INPUTS,
-        Input("vigilance-version", "data"),
-        prevent_initial_call=True,
-    )
-    app.clientside_callback(
-        ClientsideFunction(namespace="hvGrid", function_name="refresh"),
-        Output("vigilance-grid", "className"),
-        Input("vigilance-interval", "n_intervals"),
-        prevent_initial_call=True,
+    register_infinite_grid(
+        app,
+        "vigilance-grid",
+        "vigilance-interval",
+        [*FILTER_INPUTS, Input("vigilance-version", "data")],
     )
 
     @app.callback(

@@ -118,17 +118,6 @@ class DeadLetter(Base):
     payload_size: Mapped[int] = mapped_column(Integer)
 
 
-class RawReport(Base):
-    """An incident report received on MQTT, kept as is for the vigilance module."""
-
-    __tablename__ = "raw_reports"
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    topic: Mapped[str] = mapped_column(String(300))
-    payload: Mapped[str] = mapped_column(Text)
-
-
 class IngestStat(Base):
     """Messages counted per minute and source, written by whichever process ingests."""
 

@@ -14,6 +14,7 @@ from services.access import can_open
 from services.alerts import incident_alerts, latest_alerts
 from services.bins import BinFilter, kpis
 from services.context import settings, thresholds
+from services.incident_deadlines import incident_targets
 
 
 def kpi_row(figures: dict, silent_h: int, low_battery: int):
@@ -99,5 +100,6 @@ def register(app) -> None:
         alerts = latest_alerts(session, thresholds())
         # Security incidents first, and only for the roles of the vigilance page.
         if can_open(current_user.role, "/vigilance"):
-            alerts = incident_alerts(session) + alerts
+            targets = incident_targets(settings())
+            alerts = incident_alerts(session, targets=targets) + alerts
         return alert_feed(alerts)

@@ -59,11 +59,22 @@ def alert_feed(alerts: list[dict]):
 def _subject(alert: dict, detail: list[str]):
     if alert.get("incident_id"):
         state = "nouveau" if alert["new"] else "pris en compte"
+        late = []
+        if alert.get("late") is not None:
+            from services.incident_deadlines import format_delay
+
+            late = [
+                html.Strong(
+                    f" · en retard de {format_delay(alert['late'])}",
+                    className="text-danger",
+                )
+            ]
         return html.Div(
             [
                 dcc.Link(f"n° {alert['incident_id']}", href="/vigilance"),
                 f" · {alert['commune']} · gravité {alert['severity'].lower()}",
                 f" · {state}",
+                *late,
             ],
             className="small",
         )

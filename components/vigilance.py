@@ -6,6 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components.feed import local_time
+from components.vigilance_deadlines import deadline_block, late_badges
 from services.incident_lifecycle import STATUSES
 
 SEVERITY_COLORS = {
@@ -87,10 +88,7 @@ def detail_card(item: dict, events: list[dict], privileged: bool):
         ),
         dbc.Badge(STATUSES[item["status"]], color="light", text_color="dark"),
     ]
-    if item["overdue"]:
-        badges.append(
-            dbc.Badge("Prise en compte en retard", color="danger", className="ms-1")
-        )
+    badges += late_badges(item)
     facts = [
         html.Div(
             f"{item['commune_name']} · signalé le "
@@ -118,6 +116,7 @@ def detail_card(item: dict, events: list[dict], privileged: bool):
             html.H2(f"Incident n° {item['id']}", className="h5", id="vigilance-title"),
             html.Div(badges, className="mb-2", id="vigilance-badges"),
             *facts,
+            deadline_block(item, events),
             html.H3("Chronologie", className="h6 mt-3"),
             timeline(events),
         ]

@@ -89,13 +89,21 @@ def latest_alerts(
 
 
 def incident_alerts(
-    session: Session, now: datetime | None = None, limit: int = 10
+    session: Session, now: datetime | None = None, limit: int = 10, targets=None
 ) -> list[dict]:
-    """New high-severity incidents not yet in intervention (last 24 h, anonymous)."""
+    """High-severity incidents not yet in intervention, received in the last 24 h
+    or past a deadline (anonymous), with how late they are."""
+    from sqlalchemy import or_
+
     from db.models import Incident
+    from services.incident_deadlines import (
+        Targets,
+        deadline_state,
+        overdue_any_condition,
+    )
     from services.incidents import CATEGORIES, HIGH_SEVERITIES, SEVERITIES
 
-    now = now or utcnow()
+    now, targets = now or utcnow(), targets or Targets()
     rows = session.execute(
         select(
             Incident.id,
@@ -109,7 +117,10 @@ def incident_alerts(
         .where(
             Incident.severity.in_(HIGH_SEVERITIES),
             Incident.status.in_(("nouveau", "pris_en_compte")),
-            Incident.created_at >= now - timedelta(hours=24),
+            or_(
+                Incident.created_at >= now - timedelta(hours=24),
+                overdue_any_condition(targets, now),
+            ),
         )
         .order_by(Incident.created_at.desc())
         .limit(limit)
@@ -126,6 +137,7 @@ def incident_alerts(
             "time": created_at,
             "severity": SEVERITIES.get(severity, severity),
             "new": status == "nouveau",
+            "late": deadline_state(created_at, severity, status, targets, now)["late"],
         }
         for key, category, severity, status, created_at, commune in rows
     ]

@@ -31,6 +31,9 @@ DEFAULTS: dict[str, object] = {
     "ALERT_FILL_PCT_BY_KIND": None,
     "DEPOTS": None,
     "OPENDATA_CACHE_S": 60,
+    # Time to resolve an incident by severity, e.g. "critique=4h,faible=7j"
+    # (services/incident_deadlines.py has the defaults; a bare number is hours).
+    "INCIDENT_RESOLVE_TARGETS": None,
 }
 
 INT_KEYS = {

@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session
 
 from db.models import Commune, Incident
 from db.types import utcnow
-from services.incident_lifecycle import OPEN_STATUSES, count_overdue, is_overdue
+from services.incident_deadlines import (
+    Targets,
+    deadline_state,
+    overdue_any_condition,
+    overdue_counts,
+)
+from services.incident_lifecycle import OPEN_STATUSES
 from services.incidents import CATEGORIES, HIGH_SEVERITIES, SEVERITIES
 
 PERIODS = {"24h": 1, "7j": 7, "30j": 30, "365j": 365}
@@ -44,7 +50,8 @@ class IncidentFilter:
     severity: str | None = None
     period: str | None = None
 
-    def conditions(self, now: datetime) -> list:
+    def conditions(self, now: datetime, targets: Targets | None = None) -> list:
+        """SQL conditions; « en_retard » needs the targets (open and past due)."""
         where = []
         if self.commune:
             where.append(Incident.commune_insee == self.commune)
@@ -52,6 +59,8 @@ class IncidentFilter:
             where.append(Incident.category == self.category)
         if self.status == "ouverts":
             where.append(Incident.status.in_(OPEN_STATUSES))
+        elif self.status == "en_retard":
+            where.append(overdue_any_condition(targets or Targets(), now))
         elif self.status:
             where.append(Incident.status == self.status)
         if self.severity:
@@ -61,7 +70,10 @@ class IncidentFilter:
         return where
 
 
-def _row(incident: Incident, commune: str, targets, now) -> dict:
+def _row(incident: Incident, commune: str, targets: Targets, now) -> dict:
+    state = deadline_state(
+        incident.created_at, incident.severity, incident.status, targets, now
+    )
     return {
         "id": incident.id,
         "report_id": incident.report_id,
@@ -80,14 +92,15 @@ def _row(incident: Incident, commune: str, targets, now) -> dict:
         "assignee": incident.assignee,
         "duplicate_of_id": incident.duplicate_of_id,
         "acknowledged_at": incident.acknowledged_at,
-        "overdue": is_overdue(incident, targets, now),
+        "overdue": state["ack_late"] is not None,
+        **state,
     }
 
 
 def list_incidents(
     session: Session,
     filters: IncidentFilter,
-    targets: dict,
+    targets: Targets,
     limit: int = 100,
     offset: int = 0,
     sort: list[tuple[str, bool]] | None = None,
@@ -95,7 +108,7 @@ def list_incidents(
 ) -> tuple[list[dict], int]:
     """One page of incidents (newest first by default) and the filtered total."""
     now = now or utcnow()
-    where = filters.conditions(now)
+    where = filters.conditions(now, targets)
     total = session.scalar(select(func.count(Incident.id)).where(*where))
     order = [
         SORTABLE[key].asc() if ascending else SORTABLE[key].desc()
@@ -113,7 +126,9 @@ def list_incidents(
     return [_row(i, name, targets, now) for i, name in rows], total
 
 
-def incident_points(session: Session, filters: IncidentFilter, now=None) -> dict:
+def incident_points(
+    session: Session, filters: IncidentFilter, targets: Targets | None = None, now=None
+) -> dict:
     """GeoJSON points of the filtered incidents (newest first, capped)."""
     now = now or utcnow()
     rows = session.execute(
@@ -125,7 +140,7 @@ def incident_points(session: Session, filters: IncidentFilter, now=None) -> dict
             Incident.severity,
             Incident.status,
         )
-        .where(*filters.conditions(now))
+        .where(*filters.conditions(now, targets))
         .order_by(Incident.ts.desc())
         .limit(MAX_POINTS)
     )
@@ -163,7 +178,7 @@ def get_incident(session: Session, incident_id: int, targets, now=None) -> dict 
     return item
 
 
-def vigilance_kpis(session: Session, targets, now=None) -> dict:
+def vigilance_kpis(session: Session, targets: Targets, now=None) -> dict:
     now = now or utcnow()
     open_ = session.scalar(
         select(func.count()).where(Incident.status.in_(OPEN_STATUSES))
@@ -177,10 +192,12 @@ def vigilance_kpis(session: Session, targets, now=None) -> dict:
     today = session.scalar(
         select(func.count()).where(Incident.created_at >= now - timedelta(hours=24))
     )
+    late = overdue_counts(session, targets, now)
     return {
         "open": open_,
         "high": high,
-        "overdue": count_overdue(session, targets, now),
+        "overdue": late["ack"],
+        "overdue_resolve": late["resolve"],
         "last_24h": today,
     }
 

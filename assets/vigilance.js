@@ -12,3 +12,48 @@ window.hvVigilance = Object.assign({}, window.hvVigilance, {
     return marker;
   }
 });
+
+/* Density cells and the recorded-crime context layer: the hideout carries the
+   class limits and colours (same rule as components/vigilance_map.class_index). */
+window.hvVigilance = Object.assign({}, window.hvVigilance, {
+  classOf: function (value, limits) {
+    var i = 0;
+    while (i < limits.length && value >= limits[i]) { i += 1; }
+    return i;
+  },
+  densityStyle: function (feature, context) {
+    var h = (context && context.hideout) || {};
+    var colors = h.colors || ["#bd0026"];
+    return {
+      fillColor: colors[window.hvVigilance.classOf(feature.properties.n, h.limits || [])],
+      fillOpacity: 0.8, color: "#7a0019", weight: 0.5, opacity: 0.6
+    };
+  },
+  densityEach: function (feature, layer) {
+    var n = feature.properties.n;
+    layer.bindTooltip(n + " incident" + (n > 1 ? "s" : "") + " sur ce km²", {sticky: true});
+  },
+  contextStyle: function (feature, context) {
+    var h = (context && context.hideout) || {};
+    var p = feature.properties;
+    var fill = (p.v === null || p.v === undefined) ? h.empty
+      : h.colors[window.hvVigilance.classOf(p.v, h.limits || [])];
+    return {
+      fillColor: fill, fillOpacity: 0.7, color: "#3f3f46",
+      weight: p.small ? 1.5 : 1, dashArray: p.small ? "4 3" : null, opacity: 0.9
+    };
+  },
+  contextEach: function (feature, layer) {
+    var p = feature.properties;
+    var text = (p.v === null || p.v === undefined) ? "donnée non diffusée"
+      : String(p.v).replace(".", ",") + " faits pour 1 000 hab.";
+    if (p.small) { text += " (petite commune : taux instable)"; }
+    var name = document.createElement("strong");
+    name.textContent = p.nom;
+    var box = document.createElement("div");
+    box.appendChild(name);
+    box.appendChild(document.createElement("br"));
+    box.appendChild(document.createTextNode(text));
+    layer.bindTooltip(box, {sticky: true});
+  }
+});

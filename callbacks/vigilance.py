@@ -7,33 +7,27 @@ only sent to coordinators and admins, and each reference read is audited.
 
 from __future__ import annotations
 
-import uuid
-
-import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 from flask_login import current_user
 
+from callbacks import vigilance_form, vigilance_map
 from callbacks.grid import register_infinite_grid
 from components.feed import local_time
-from components.kpi import kpi_card
 from components.vigilance import STATUS_BUTTONS, detail_card, nearby_bin
+from components.vigilance_deadlines import grid_fields
 from db.engine import get_session
-from db.types import utcnow
 from services import incident_lifecycle as life
 from services.access import ADMIN, SECURITY
-from services.api_incidents import territory
 from services.bins import get_bin
 from services.context import settings, thresholds
+from services.incident_deadlines import incident_targets
 from services.incident_queries import (
     IncidentFilter,
     get_incident,
-    incident_points,
     list_incidents,
     nearest_bin_code,
-    vigilance_kpis,
 )
-from services.incidents import ReportRefused, store_incident, validate_report
 
 FILTERS = ("commune", "category", "status", "severity", "period")
 FILTER_STATES = [State(f"vigilance-{name}", "value") for name in FILTERS]
@@ -44,7 +38,7 @@ MAX_BLOCK = 500
 
 
 def _targets():
-    return life.ack_targets(settings())
+    return incident_targets(settings())
 
 
 def _privileged() -> bool:
@@ -60,21 +54,8 @@ def grid_row(item: dict) -> dict:
         "status_label": life.STATUSES[item["status"]],
         "commune_name": item["commune_name"],
         "assignee": item["assignee"] or "",
-        "late": "⚠ en retard" if item["overdue"] else "",
+        **grid_fields(item),
     }
-
-
-def kpi_row(figures: dict) -> list:
-    cards = [
-        ("Incidents ouverts", figures["open"], "dark"),
-        ("Ouverts de gravité élevée", figures["high"], "danger"),
-        ("En retard de prise en compte", figures["overdue"], "danger"),
-        ("Reçus en 24 h", figures["last_24h"], "dark"),
-    ]
-    return [
-        dbc.Col(kpi_card(label, value, color=color), md=3)
-        for label, value, color in cards
-    ]
 
 
 def _act(trigger, incident_id, comment, assignee, duplicate_of) -> str:
@@ -101,24 +82,8 @@ def _act(trigger, incident_id, comment, assignee, duplicate_of) -> str:
 
 
 def register(app) -> None:
-    @app.callback(
-        Output("vigilance-points", "data"),
-        Output("vigilance-kpis", "children"),
-        Output("vigilance-count", "children"),
-        *FILTER_INPUTS,
-        Input("vigilance-interval", "n_intervals"),
-        Input("vigilance-version", "data"),
-    )
-    def update_vigilance_view(commune, category, status, severity, period, *_):
-        session = get_session()
-        filters = IncidentFilter(commune, category, status, severity, period)
-        points = incident_points(session, filters)
-        count = len(points["features"])
-        return (
-            points,
-            kpi_row(vigilance_kpis(session, _targets())),
-            f"{count} incident{'s' if count > 1 else ''} (carte et liste filtrées)",
-        )
+    vigilance_map.register(app)
+    vigilance_form.register(app)
 
     @app.callback(
         Output("vigilance-grid", "getRowsResponse"),
@@ -248,69 +213,3 @@ def register(app) -> None:
         value = life.read_reporter_ref(session, int(incident_id), current_user.username)
         session.commit()
         return html.Code(value or "aucune (effacée ou non fournie)")
-
-    @app.callback(
-        Output("vigilance-form-lat", "value"),
-        Output("vigilance-form-lon", "value"),
-        Input("vigilance-map", "clickData"),
-        prevent_initial_call=True,
-    )
-    def place_report(click):
-        latlng = (click or {}).get("latlng") or {}
-        if "lat" not in latlng:
-            raise PreventUpdate
-        return round(latlng["lat"], 6), round(latlng["lng"], 6)
-
-    @app.callback(
-        Output("vigilance-form-feedback", "children"),
-        Output("vigilance-version", "data", allow_duplicate=True),
-        Input("vigilance-form-submit", "n_clicks"),
-        State("vigilance-form-category", "value"),
-        State("vigilance-form-severity", "value"),
-        State("vigilance-form-lat", "value"),
-        State("vigilance-form-lon", "value"),
-        State("vigilance-form-description", "value"),
-        State("vigilance-form-reporter", "value"),
-        State("vigilance-version", "data"),
-        prevent_initial_call=True,
-    )
-    def submit_report(_n, category, severity, lat, lon, text, reporter, version):
-        data = {
-            "report_id": f"op-{uuid.uuid4()}",
-            "ts": utcnow().isoformat(),
-            "category": category,
-            "severity": severity,
-            "lat": _float(lat),
-            "lon": _float(lon),
-            "description": text,
-            "reporter_ref": reporter,
-            "source": "operateur",
-        }
-        try:
-            report = validate_report(data, territory())
-        except ReportRefused as refused:
-            return (
-                html.Ul(
-                    [html.Li(f"{e.field} : {e.message}") for e in refused.errors],
-                    className="text-danger mb-0",
-                ),
-                no_update,
-            )
-        session = get_session()
-        incident, _ = store_incident(session, report, current_user.username)
-        session.commit()
-        return (
-            html.Span(
-                f"Incident n° {incident.id} enregistré.", className="text-success"
-            ),
-            (version or 0) + 1,
-        )
-
-
-def _float(value):
-    if value in (None, ""):
-        return None
-    try:
-        return float(str(value).replace(",", "."))
-    except ValueError:
-        return value

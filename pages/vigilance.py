@@ -3,7 +3,6 @@
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-import dash_leaflet as dl
 from dash import dcc, html
 from flask_login import current_user
 from sqlalchemy import select
@@ -11,8 +10,11 @@ from sqlalchemy import select
 from components.maps import territory_map
 from components.vigilance import STATUS_BUTTONS
 from components.vigilance import select as filter_select
+from components.vigilance_map import controls as map_controls
+from components.vigilance_map import layers as map_layers
 from db.engine import get_session
 from db.models import Commune
+from services import incident_context as crime
 from services.access import ADMIN, SECURITY
 from services.context import settings
 from services.geojson import communes_geojson
@@ -31,15 +33,33 @@ dash.register_page(
 
 PRIVILEGED = (ADMIN, SECURITY)
 COLUMNS = [
-    {"field": "id", "headerName": "N°", "maxWidth": 90},
+    {"field": "id", "headerName": "N°", "maxWidth": 80},
     {"field": "ts_fr", "headerName": "Signalé le", "colId": "ts", "minWidth": 140},
     {"field": "category_label", "headerName": "Catégorie", "colId": "category"},
     {"field": "severity_label", "headerName": "Gravité", "colId": "severity"},
     {"field": "status_label", "headerName": "Statut", "colId": "status"},
     {"field": "commune_name", "headerName": "Commune"},
     {"field": "assignee", "headerName": "Affecté à"},
-    {"field": "late", "headerName": "Retard", "sortable": False, "maxWidth": 100},
+    {
+        "field": "due",
+        "headerName": "Échéance",
+        "sortable": False,
+        "minWidth": 200,
+        "tooltipField": "due",
+    },
+    {
+        "field": "late",
+        "headerName": "Délai",
+        "sortable": False,
+        "minWidth": 170,
+        "cellClassRules": {"hv-late-text": "params.data && params.data.late_flag"},
+    },
 ]
+# Late rows stand out on a wall screen: red for acknowledgement, orange otherwise.
+ROW_CLASS_RULES = {
+    "hv-row-late-ack": "params.data && params.data.overdue_ack",
+    "hv-row-late": "params.data && params.data.overdue_resolve",
+}
 
 
 def _actions(assignees: list[str]):
@@ -170,7 +190,11 @@ def layout(**_kwargs):
     session = get_session()
     rows = session.execute(select(Commune.insee, Commune.name).order_by(Commune.name))
     communes = {insee: name for insee, name in rows}
-    statuses = {"ouverts": "Ouverts (à traiter)", **STATUSES}
+    statuses = {
+        "ouverts": "Ouverts (à traiter)",
+        "en_retard": "En retard (prise en compte ou résolution)",
+        **STATUSES,
+    }
     return html.Div(
         [
             html.H1("Vigilance · incidents du territoire", className="h3"),
@@ -191,14 +215,19 @@ def layout(**_kwargs):
                 [
                     dbc.Col(
                         [
+                            map_controls(
+                                crime.years(), crime.GROUPS, crime.DEFAULT_GROUP
+                            ),
                             territory_map(
                                 "vigilance-map",
                                 communes_geojson(session),
                                 None,
                                 None,
                                 settings()["TILE_URL"],
-                                extra_layers=(dl_points(),),
+                                extra_layers=map_layers(),
                             ),
+                            html.Div(id="vigilance-map-legend"),
+                            html.Div(id="vigilance-context-legend"),
                             _form(),
                         ],
                         lg=5,
@@ -216,6 +245,7 @@ def layout(**_kwargs):
                                     "minWidth": 90,
                                 },
                                 rowModelType="infinite",
+                                rowClassRules=ROW_CLASS_RULES,
                                 getRowId="params.data.id",
                                 dashGridOptions={
                                     "cacheBlockSize": 100,
@@ -253,12 +283,4 @@ def layout(**_kwargs):
             dcc.Store(id="vigilance-version", data=0),
             dcc.Interval(id="vigilance-interval", interval=5_000),
         ]
-    )
-
-
-def dl_points():
-    return dl.GeoJSON(
-        id="vigilance-points",
-        data={"type": "FeatureCollection", "features": []},
-        pointToLayer={"variable": "hvVigilance.pointToLayer"},
     )

@@ -38,15 +38,6 @@ COLUMNS = [
     {"field": "category_label", "headerName": "Catégorie", "colId": "category"},
     {"field": "severity_label", "headerName": "Gravité", "colId": "severity"},
     {"field": "status_label", "headerName": "Statut", "colId": "status"},
-    {"field": "commune_name", "headerName": "Commune"},
-    {"field": "assignee", "headerName": "Affecté à"},
-    {
-        "field": "due",
-        "headerName": "Échéance",
-        "sortable": False,
-        "minWidth": 200,
-        "tooltipField": "due",
-    },
     {
         "field": "late",
         "headerName": "Délai",
@@ -54,6 +45,15 @@ COLUMNS = [
         "minWidth": 170,
         "cellClassRules": {"hv-late-text": "params.data && params.data.late_flag"},
     },
+    {
+        "field": "due",
+        "headerName": "Échéance",
+        "sortable": False,
+        "minWidth": 200,
+        "tooltipField": "due",
+    },
+    {"field": "commune_name", "headerName": "Commune"},
+    {"field": "assignee", "headerName": "Affecté à"},
 ]
 # Late rows stand out on a wall screen: red for acknowledgement, orange otherwise.
 ROW_CLASS_RULES = {

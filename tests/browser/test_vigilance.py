@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import uuid
+from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -12,7 +14,7 @@ from db.models import Incident, IncidentEvent
 from services.users import create_token
 from tests.browser.test_pages import no_console_errors, open_page, start_and_log_in
 from tests.conftest import make_app
-from tests.helpers import recent
+from tests.helpers import recent, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -88,4 +90,73 @@ def test_securite_acknowledges_assigns_and_resolves_an_api_incident(dash_duo, tm
     assert incident.status == "resolu"
     assert incident.assignee == "Police municipale – Audincourt"
     assert actions == ["pris_en_compte", "en_intervention", "resolu"]
+    no_console_errors(dash_duo)
+
+
+def test_density_view_context_layer_and_late_rows(dash_duo, tmp_path):
+    """securite switches to the density view, then the SSMSI context (screenshots
+    in HV_SCREENSHOT_DIR when set, to be looked at)."""
+    from datetime import timedelta
+
+    from db.types import utcnow
+    from services.incident_deadlines import Targets, overdue_counts
+    from services.incident_density import density_cells
+    from services.incident_queries import IncidentFilter
+    from tests.integration.test_vigilance_deadlines import add
+    from tests.integration.test_vigilance_density import seed
+
+    shots = Path(os.environ.get("HV_SCREENSHOT_DIR") or tmp_path)
+    app = make_app(f"sqlite:///{tmp_path / 'dens.db'}", SIM_SENSORS=20)
+    database = app.server.extensions["hypervision_db"]
+    now = utcnow()
+    with database.session() as session:
+        seed(session, now, count=80)
+        late = add(session, "critique", "nouveau", timedelta(hours=2, minutes=25), now)
+        late_id = late.id
+    with database.session() as session:
+        cells = len(density_cells(session, IncidentFilter(period="30j")))
+        late_ack = overdue_counts(session, Targets())["ack"]
+    start_and_log_in(dash_duo, app, "securite")
+    open_page(dash_duo, "/vigilance")
+    dash_duo.wait_for_text_to_equal(
+        "#vigilance-kpi-late-ack .hv-kpi-value", str(late_ack), timeout=20
+    )
+    dash_duo.wait_for_element(
+        f"#vigilance-grid .ag-row.hv-row-late-ack[row-id='{late_id}']", timeout=20
+    )
+    dash_duo.wait_for_contains_text("#vigilance-grid", "en retard de 2 h", timeout=20)
+    dash_duo.driver.save_screenshot(str(shots / "vigilance-points.png"))
+    label = dash_duo.driver.find_element(
+        By.XPATH, "//label[normalize-space()='Densité']"
+    )
+    label.click()
+    dash_duo.wait_for_contains_text(
+        "#vigilance-map-legend", "incidents par km²", timeout=20
+    )
+    dash_duo.wait_for_contains_text("#vigilance-map-legend", f"{cells} mailles")
+    # Layers are told apart by their outline colour (assets/vigilance.js).
+    squares = "#vigilance-map path[stroke='#7a0019']"
+    dots = "#vigilance-map path[stroke='#1b1b1b']"
+    communes = "#vigilance-map path[stroke='#3f3f46']"
+    wait_until(lambda: len(dash_duo.find_elements(squares)) == cells)
+    assert len(dash_duo.find_elements(squares)) == cells
+    assert dash_duo.find_elements(dots) == []  # density replaces the points
+    dash_duo.driver.save_screenshot(str(shots / "vigilance-density.png"))
+    switch = dash_duo.find_element("#vigilance-context-on")
+    scroll_to(dash_duo, switch)
+    switch.click()
+    dash_duo.wait_for_contains_text(
+        "#vigilance-context-caveats", "pas des incidents signalés", timeout=20
+    )
+    dash_duo.wait_for_contains_text("#vigilance-context-legend", "2024")
+    wait_until(lambda: len(dash_duo.find_elements(communes)) == 73)
+    assert len(dash_duo.find_elements(communes)) == 73
+    assert len(dash_duo.find_elements(squares)) == cells
+    dash_duo.driver.execute_script("window.scrollTo(0, 0)")
+    dash_duo.driver.save_screenshot(str(shots / "vigilance-context.png"))
+    scroll_to(dash_duo, dash_duo.find_element("#vigilance-context-legend"))
+    dash_duo.driver.save_screenshot(str(shots / "vigilance-context-legend.png"))
+    dash_duo.driver.set_window_size(820, 1180)  # a tablet held upright
+    dash_duo.driver.execute_script("window.scrollTo(0, 0)")
+    dash_duo.driver.save_screenshot(str(shots / "vigilance-tablet.png"))
     no_console_errors(dash_duo)

@@ -255,3 +255,39 @@ def test_kpis_on_the_page_count_late_incidents(app, database, login_as):
     assert kpi_value(body, "vigilance-kpi-late-ack") == "2"
     assert kpi_value(body, "vigilance-kpi-late-resolve") == "3"
     assert kpi_value(body, "vigilance-kpi-open") == "6"
+
+
+def test_the_late_filter_lists_exactly_the_late_incidents(territory):
+    from services.incident_queries import IncidentFilter, list_incidents
+
+    now = utcnow()
+    with territory.session() as session:
+        late_ack = add(session, "critique", "nouveau", timedelta(minutes=20), now)
+        late_fix = add(session, "moyenne", "en_intervention", timedelta(days=4), now)
+        add(session, "critique", "nouveau", timedelta(minutes=5), now)
+        add(session, "moyenne", "clos", timedelta(days=4), now)
+        add(session, "faible", "pris_en_compte", timedelta(days=2), now)
+        items, total = list_incidents(
+            session, IncidentFilter(status="en_retard"), TARGETS, now=now
+        )
+        session.rollback()
+    assert total == 2
+    assert {i["id"] for i in items} == {late_ack.id, late_fix.id}
+
+
+def test_the_detail_panel_shows_both_deadlines(app, database, login_as):
+    now = utcnow()
+    with database.session() as session:
+        incident = add(
+            session, "elevee", "pris_en_compte", timedelta(hours=26, minutes=5), now
+        )
+        incident.acknowledged_at = incident.created_at + timedelta(minutes=45)
+        key = incident.id
+    detail = dash_call(
+        login_as("operateur"),
+        "vigilance-detail.children",
+        {"vigilance-selected.data": key, "vigilance-version.data": 0},
+    ).get_data(as_text=True)
+    assert "Échéances" in detail
+    assert "dépassée (pris en compte en retard)" in detail  # 45 min > 30 min
+    assert "Résolution en retard de 2 h 0" in detail  # 26 h 05 - 24 h

@@ -14,7 +14,8 @@ window.hvVigilance = Object.assign({}, window.hvVigilance, {
 });
 
 /* Density cells and the recorded-crime context layer: the hideout carries the
-   class limits and colours (same rule as components/vigilance_map.class_index). */
+   class limits and colours (a value >= limit i is in class i + 1, as the legends
+   of components/vigilance_map.class_labels say). */
 window.hvVigilance = Object.assign({}, window.hvVigilance, {
   classOf: function (value, limits) {
     var i = 0;

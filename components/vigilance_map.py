@@ -142,7 +142,7 @@ def points_legend(count: int, period: str):
             html.Div("Incidents par gravité", className="fw-semibold"),
             html.Div(
                 f"{count} point{'s' if count > 1 else ''} · {period} · pâles : "
-                "résolus ou clos · source : signalements reçus",
+                "résolus, clos, rejetés ou doublons · source : signalements reçus",
                 className="text-muted",
             ),
             _swatches(rows, "vigilance-legend-items"),

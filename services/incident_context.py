@@ -14,8 +14,8 @@ import math
 from functools import lru_cache
 from pathlib import Path
 
-DATA_FILE = Path(__file__).resolve().parents[1] / "db" / "data"
-DATA_FILE = DATA_FILE / "pma_delinquance_ssmsi_derivee.csv"
+DATA_DIR = Path(__file__).resolve().parents[1] / "db" / "data"
+DATA_FILE = DATA_DIR / "pma_delinquance_ssmsi_derivee.csv"
 GROUPS = {
     "violences_personnes_pour_1000": "Violences aux personnes",
     "securite_biens_pour_1000": "Atteintes aux biens (vols, cambriolages)",

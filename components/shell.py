@@ -70,6 +70,7 @@ def shell_layout():
         ),
         color="dark",
         dark=True,
+        expand=True,  # always a row of links; app.css lets it wrap on tablets
         className="hv-navbar mb-3",
     )
     footer = html.Footer(

@@ -5,6 +5,7 @@ Usage: python scripts/screenshots.py [BASE_URL] [USERNAME] [OUT_DIR] [PATH ...]
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -21,7 +22,7 @@ def browser() -> webdriver.Chrome:
         "--disable-gpu",
         "--disable-background-networking",
         "--disable-component-update",
-        "--window-size=1600,1000",
+        f"--window-size={os.environ.get('SCREEN_SIZE', '1600,1000')}",
     ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from dash import html
 
-from components.synthese_view import BLUE, bar, figure_card, fmt, graph, row, section
+from components.synthese_view import (
+    BLUE,
+    bar,
+    figure_card,
+    fmt,
+    graph,
+    row,
+    section,
+    source_note,
+)
+
+DENSITY_UNIT = "pour 10 000 hab."
 
 
 def _yes_no(value) -> str | None:
@@ -31,7 +42,7 @@ def health_section(data) -> html.Section:
             figure_card(
                 "Médecins généralistes pour 10 000 habitants",
                 fmt(health["gp_density"], 1),
-                "",
+                DENSITY_UNIT,
                 hint=f"{fmt(health['gps'])} médecins généralistes",
                 card_id="synthese-gp-density",
             ),
@@ -53,13 +64,14 @@ def health_section(data) -> html.Section:
         chart = bar(
             [name for name, _ in lowest],
             [round(value, 1) for _, value in lowest],
-            "Les 12 communes les moins bien desservies : accessibilité aux "
-            "généralistes (aire flottante, tient compte des communes voisines)",
+            "Les 12 communes les moins bien desservies<br><sup>accessibilité aux "
+            "généralistes (aire flottante, tient compte des communes voisines)</sup>",
             "généralistes accessibles pour 10 000 habitants",
             BLUE,
             horizontal=True,
             height=400,
         )
+        chart.update_layout(margin={"t": 64})  # the two-line title
         chart.add_vline(
             x=health["threshold"],
             line_dash="dash",
@@ -71,7 +83,7 @@ def health_section(data) -> html.Section:
             figure_card(
                 "Médecins généralistes pour 10 000 habitants",
                 fmt(commune["gp_density"], 1),
-                "",
+                DENSITY_UNIT,
                 hint=f"Agglomération : {fmt(health['gp_density'], 1)}",
                 card_id="synthese-gp-density",
             ),
@@ -105,6 +117,6 @@ def health_section(data) -> html.Section:
     return section(
         "Offre de soins",
         "bi-heart-pulse",
-        [row(cards, md=4), graph("synthese-health-chart", chart), html.Small(source)],
+        [row(cards, md=4), graph("synthese-health-chart", chart), source_note(source)],
         "synthese-health",
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,6 +26,7 @@ from services.opendata import render
 from services.opendata_catalog import BY_ID, DATASETS, Dataset
 
 JOB = "opendata"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -95,11 +97,20 @@ def refresh(database: Database, datasets: list[Dataset] | None = None) -> str:
     """Rebuild the datasets; store those whose rows changed (the job's work).
 
     A dataset whose rows did not change keeps its files and their `built_at`, so
-    `updated_at` says when the published data last changed."""
+    `updated_at` says when the published data last changed. A dataset that fails
+    to build keeps its previous files; the others are still published, then the
+    run fails (recorded on /systeme, retried a minute later)."""
     datasets = DATASETS if datasets is None else datasets
+    built, failed = {}, {}
     with database.session() as session:
         stored = _stored_hashes(session)
-        built = {d.id: build(d, session) for d in datasets}
+        for dataset in datasets:
+            try:
+                built[dataset.id] = build(dataset, session)
+            except Exception as error:  # one broken query must not stop the others
+                log.exception("jeu open data %s non construit", dataset.id)
+                session.rollback()
+                failed[dataset.id] = f"{type(error).__name__} : {error}"
     changed = {
         dataset_id: files
         for dataset_id, files in built.items()
@@ -107,6 +118,8 @@ def refresh(database: Database, datasets: list[Dataset] | None = None) -> str:
     }
     if changed:
         _store(database, changed)
+    if failed:
+        raise RuntimeError(f"jeux open data en échec : {failed}")
     names = ", ".join(sorted(changed)) or "aucun"
     return f"open data : {len(built)} jeux construits, mis à jour : {names}"
 

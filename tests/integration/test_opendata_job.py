@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -137,3 +138,35 @@ def test_the_scheduler_refreshes_open_data_every_minute_like_the_other_jobs(app)
     assert _stored(database) == FILES
     with database.session() as session:  # the list /systeme shows
         assert JOB in {r.job for r in recent_job_runs(session)}
+
+
+def test_a_broken_dataset_keeps_its_files_and_the_others_are_published(app, database):
+    assert refresh(database).startswith("open data : 6 jeux construits")
+    before = _built(app.server.test_client())["collectes-mensuelles"][1]
+    with database.session() as session:
+        old = session.scalar(
+            select(OpenDataFile.built_at).where(
+                OpenDataFile.dataset == "sante-communes"
+            )
+        )
+
+    def broken(_session):
+        raise RuntimeError("requête impossible")
+
+    datasets = [
+        replace(d, build=broken) if d.id == "sante-communes" else d for d in DATASETS
+    ]
+    seed_activity(database)
+    assert run_job(database, JOB, lambda: refresh(database, datasets)) == "erreur"
+    with database.session() as session:
+        run = session.scalar(select(JobRun).where(JobRun.job == JOB))
+        kept = session.scalar(
+            select(OpenDataFile.built_at).where(
+                OpenDataFile.dataset == "sante-communes"
+            )
+        )
+    assert "sante-communes" in run.detail and "requête impossible" in run.detail
+    assert kept == old
+    client = app.server.test_client()
+    assert client.get("/opendata/sante-communes.csv").status_code == 200
+    assert _built(client)["collectes-mensuelles"][1] > before  # the others went out

@@ -7,6 +7,8 @@ accepts it.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
 from db.engine import get_db, get_session
@@ -14,6 +16,7 @@ from services import opendata_store as store
 from services.opendata import MEDIA_TYPES, catalog, find
 from services.opendata_catalog import LICENCE, LICENCE_URL
 from services.opendata_datasets import SUPPRESS_BELOW, SUPPRESSED
+from services.planning import PARIS
 
 opendata = Blueprint("opendata", __name__, url_prefix="/opendata")
 CACHE_CONTROL = "public, max-age=60"
@@ -27,11 +30,19 @@ def _catalog() -> dict:
     return catalog(store.catalog_builds(get_db(), get_session()))
 
 
+def _paris(iso: str) -> str:
+    """An ISO time as agents and residents read it: Paris time, French format."""
+    when = datetime.fromisoformat(iso).astimezone(PARIS)
+    return when.strftime("%d/%m/%Y à %H:%M (heure de Paris)")
+
+
 @opendata.get("/")
 def catalogue_page():
+    data = _catalog()
     return render_template(
         "opendata.html",
-        catalog=_catalog(),
+        catalog=data,
+        updated={d["id"]: _paris(d["updated_at"]) for d in data["datasets"]},
         licence=LICENCE,
         licence_url=LICENCE_URL,
         threshold=SUPPRESS_BELOW,

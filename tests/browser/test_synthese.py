@@ -85,7 +85,7 @@ def test_printed_summary_fits_every_chart_on_the_a4_page(dash_duo, synthese_demo
     dash_duo.wait_for_element("#synthese-incidents-chart .main-svg", timeout=20)
     driver = dash_duo.driver
     screen = _charts(driver)
-    assert len(screen) == 5
+    assert len(screen) == 6
     # On a wide screen the charts are wider than the paper: what used to overflow.
     assert max(c["svg"] for c in screen) > PRINTABLE_PX
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from services.bins import Thresholds
+from services.health_indicators import PROFESSIONS
 from services.periods import Period, current_and_previous
 from services.planning import PARIS
 from services.synthese import build_summary, today_paris
@@ -128,6 +129,20 @@ def test_health_figures_equal_independent_sql(app, database, seeded):
         s=snapshot,
     )[0][0]
     assert health["gps"] == gps
+    heads = dict(
+        _sql(
+            database,
+            "SELECT profession, count(DISTINCT practitioner_id) FROM health_practices "
+            "WHERE snapshot_id = :s AND commune_insee IN (SELECT insee FROM communes) "
+            "GROUP BY profession",
+            s=snapshot,
+        )
+    )
+    densities = dict(health["professions"])
+    assert len(densities) == 7 and densities["Infirmiers"] > 0
+    for key, label in PROFESSIONS.items():
+        expected = round(heads.get(key, 0) / population * 10_000, 1)
+        assert densities[label] == expected, label
     assert health["gp_density"] == round(gps / population * 10_000, 1)
     assert health["without_gp"] == without
 

@@ -12,9 +12,12 @@
   var PRINTING = "hv-printing";
 
   function graphs() {
-    return Array.prototype.slice.call(
-      document.querySelectorAll(".hv-synthese .js-plotly-plot")
-    );
+    // Only graphs Plotly has drawn (a graph being replaced by a callback is skipped).
+    return Array.prototype.slice
+      .call(document.querySelectorAll(".hv-synthese .js-plotly-plot"))
+      .filter(function (gd) {
+        return Boolean(gd._fullLayout);
+      });
   }
 
   function fitToPaper() {

@@ -14,6 +14,7 @@ from components.synthese_view import (
     graph,
     row,
     section,
+    source_note,
     trend_badge,
 )
 
@@ -146,7 +147,15 @@ def waste_section(data) -> html.Section:
     return section(
         "Collecte des déchets",
         "bi-trash3",
-        [row(cards), row(charts, md=6)],
+        [
+            row(cards),
+            row(charts, md=6),
+            source_note(
+                f"Source : capteurs de remplissage LoRaWAN et comptes rendus des "
+                f"équipes de collecte, période {data['period'].label} (heure de "
+                "Paris). Capteurs hors service : situation au moment de l'affichage."
+            ),
+        ],
         "synthese-waste",
     )
 
@@ -217,7 +226,7 @@ def vigilance_section(data) -> html.Section | None:
                 bar(
                     [c for c, _ in top],
                     [n for _, n in top],
-                    "Communes où le plus d'incidents ont été signalés",
+                    "Communes aux incidents les plus nombreux",
                     "incidents",
                     ORANGE,
                     horizontal=True,
@@ -230,7 +239,11 @@ def vigilance_section(data) -> html.Section | None:
         [
             row(cards),
             row(charts, md=12 // len(charts)),
-            html.Small("Chiffres agrégés uniquement."),
+            source_note(
+                f"Source : module vigilance (signalements des habitants et des "
+                f"opérateurs), période {data['period'].label}. Chiffres agrégés "
+                "uniquement, doublons exclus."
+            ),
         ],
         "synthese-vigilance",
     )

@@ -106,5 +106,10 @@ def section(title, icon, children, section_id):
     )
 
 
+def source_note(text):
+    """The source and period under a theme's figures (printed with them)."""
+    return html.Small(text, className="text-muted d-block mt-1 hv-source")
+
+
 def fmt(value, decimals=0):
     return number_fr(value, decimals)

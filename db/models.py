@@ -256,6 +256,23 @@ class MonthlyReport(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class OpenDataFile(Base):
+    """The latest build of one open-data file (dataset x format), gzip-compressed.
+
+    Written by the `opendata` job, read by every web worker, so that all of them
+    serve the same files with the same `built_at`."""
+
+    __tablename__ = "opendata_files"
+
+    dataset: Mapped[str] = mapped_column(String(40), primary_key=True)
+    format: Mapped[str] = mapped_column(String(8), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    etag: Mapped[str] = mapped_column(String(64))  # of the uncompressed file
+    data_hash: Mapped[str] = mapped_column(String(64))  # of the rows, any format
+    rows: Mapped[int] = mapped_column(Integer)
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class HealthSnapshot(Base):
     """One imported Annuaire Santé (RPPS) extract; a new import replaces it whole."""
 

@@ -30,7 +30,7 @@ DEFAULTS: dict[str, object] = {
     "OSRM_URL": None,
     "ALERT_FILL_PCT_BY_KIND": None,
     "DEPOTS": None,
-    "OPENDATA_CACHE_S": 60,
+    "OPENDATA_REFRESH_S": 60,
     # Time to resolve an incident by severity, e.g. "critique=4h,faible=7j"
     # (services/incident_deadlines.py has the defaults; a bare number is hours).
     "INCIDENT_RESOLVE_TARGETS": None,
@@ -46,7 +46,7 @@ INT_KEYS = {
     "ALERT_FILL_PCT",
     "FORECAST_INTERVAL_MIN",
     "FORECAST_HORIZON_H",
-    "OPENDATA_CACHE_S",
+    "OPENDATA_REFRESH_S",
 }
 FLOAT_KEYS = {"SIM_SPEED"}
 

@@ -83,6 +83,7 @@ def register_jobs(scheduler: BaseScheduler, database: Database, settings: dict) 
     """Add the periodic jobs; a failed run is retried once a minute later."""
     from services.forecast_jobs import refresh_forecasts
     from services.incident_retention import erase_personal_data
+    from services.opendata_store import refresh as refresh_opendata
     from services.reports import monthly_reports_job
 
     jobs = {
@@ -102,6 +103,11 @@ def register_jobs(scheduler: BaseScheduler, database: Database, settings: dict) 
         "previsions": (
             lambda: refresh_forecasts(database, settings),
             {"minutes": settings["FORECAST_INTERVAL_MIN"]},
+        ),
+        # Every web worker serves the files this job stores (within a minute).
+        "opendata": (
+            lambda: refresh_opendata(database),
+            {"seconds": settings["OPENDATA_REFRESH_S"]},
         ),
     }
 

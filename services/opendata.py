@@ -1,8 +1,7 @@
-"""Open data: datasets built on request, cached a short while, written as files.
+"""Open data: a dataset's rows written as CSV, JSON or GeoJSON, and the catalogue.
 
-Each process keeps a built dataset for OPENDATA_CACHE_S seconds (60 by default),
-so new data or an import shows within a minute and a burst of downloads costs one
-query. Nothing is shared between processes, which keeps several workers safe.
+The files are built by the `opendata` job and stored in the database
+(services/opendata_store.py); this module only writes them.
 """
 
 from __future__ import annotations
@@ -10,8 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import threading
-import time
+from datetime import datetime
 
 from services.opendata_catalog import BY_ID, DATASETS, LICENCE, PUBLISHER, Dataset
 from services.opendata_datasets import Table
@@ -21,24 +19,6 @@ MEDIA_TYPES = {
     "json": "application/json",
     "geojson": "application/geo+json",
 }
-
-
-class DatasetCache:
-    """Built tables per dataset id, with their build time (monotonic)."""
-
-    def __init__(self, max_age_s: float):
-        self.max_age_s = max_age_s
-        self._tables: dict[str, tuple[float, Table]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, dataset: Dataset, session) -> Table:
-        with self._lock:
-            cached = self._tables.get(dataset.id)
-            if cached and time.monotonic() - cached[0] < self.max_age_s:
-                return cached[1]
-            table = dataset.build(session)
-            self._tables[dataset.id] = (time.monotonic(), table)
-            return table
 
 
 def _cell(value) -> str:
@@ -93,7 +73,7 @@ def render(dataset: Dataset, table: Table, fmt: str) -> str:
     return WRITERS[fmt](dataset, table)
 
 
-def catalog_entry(dataset: Dataset, table: Table) -> dict:
+def catalog_entry(dataset: Dataset, updated_at: datetime, rows: int) -> dict:
     return {
         "id": dataset.id,
         "title": dataset.title,
@@ -102,8 +82,8 @@ def catalog_entry(dataset: Dataset, table: Table) -> dict:
         "publisher": PUBLISHER,
         "source": dataset.source,
         "frequency": dataset.frequency,
-        "updated_at": table.built_at.isoformat(timespec="seconds"),
-        "rows": len(table.rows),
+        "updated_at": updated_at.isoformat(timespec="seconds"),
+        "rows": rows,
         "fields": dataset.fields,
         "distributions": [
             {
@@ -116,12 +96,12 @@ def catalog_entry(dataset: Dataset, table: Table) -> dict:
     }
 
 
-def catalog(cache: DatasetCache, session) -> dict:
-    """The machine-readable catalogue (DCAT-style) of every dataset."""
+def catalog(built: dict[str, tuple[datetime, int]]) -> dict:
+    """The machine-readable catalogue (DCAT-style); `built`: id -> (built at, rows)."""
     return {
         "publisher": PUBLISHER,
         "licence": LICENCE,
-        "datasets": [catalog_entry(d, cache.get(d, session)) for d in DATASETS],
+        "datasets": [catalog_entry(d, *built[d.id]) for d in DATASETS],
     }
 
 

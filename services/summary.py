@@ -9,7 +9,8 @@ from db.models import Bin, CollectionEvent, Reading
 from db.types import utcnow
 from services.bins import Thresholds
 from services.collections import FIXED_PASSES_PER_WEEK
-from services.health_indicators import GP
+from services.coverage import per_inhabitants
+from services.health_indicators import GP, PROFESSIONS
 from services.planning import PARIS
 
 COLLECTION_BANDS = [(0, 25), (25, 50), (50, 80), (80, 100), (100, None)]
@@ -102,12 +103,24 @@ def sensors_out_of_service(
     return session.scalar(_scoped(select(func.count(Bin.id)).where(silent), insee))
 
 
+def _density(heads, population) -> float | None:
+    if heads is None or not population:
+        return None
+    return round(per_inhabitants(heads, population), 1)
+
+
 def health_figures(coverage_result, insee: str | None = None) -> dict | None:
-    """GPs per 10,000, under-served communes and communes without a GP."""
+    """Practitioners and GPs per 10,000, under-served communes, communes without a
+    GP."""
     if coverage_result is None:
         return None
     totals = coverage_result.totals
     territory = {
+        # (profession, practitioners per 10,000 inhabitants) for the agglomeration.
+        "professions": [
+            (label, _density(totals[key], totals["population"]))
+            for key, label in PROFESSIONS.items()
+        ],
         "gp_density": None
         if totals["densite_generalistes"] is None
         else round(totals["densite_generalistes"], 1),
@@ -131,6 +144,10 @@ def health_figures(coverage_result, insee: str | None = None) -> dict | None:
     return {
         **territory,
         "commune": {
+            "professions": [
+                (label, _density(row.get(key), row.get("population")))
+                for key, label in PROFESSIONS.items()
+            ],
             "gp_density": row.get(f"densite_{GP}"),
             "gps": row.get(GP),
             "accessibility": row.get("accessibilite_generalistes"),

@@ -7,15 +7,12 @@ import csv
 import io
 import json
 import re
-from dataclasses import replace
 from datetime import date
 
 import pytest
 from sqlalchemy import select
 
 from db.models import Sensor
-from services.opendata import DatasetCache
-from services.opendata_catalog import DATASETS
 from services.opendata_datasets import SUPPRESSED, aggregate_incidents, suppress
 from tests.activity import (
     CREW,
@@ -38,7 +35,7 @@ IDS = {
 
 @pytest.fixture
 def seeded(sqlite_url):
-    app = make_app(sqlite_url, OPENDATA_CACHE_S=0)
+    app = make_app(sqlite_url)
     database = app.server.extensions["hypervision_db"]
     activity = seed_activity(database)
     return app, database, activity
@@ -201,19 +198,3 @@ def test_anonymous_visitors_get_open_data_and_nothing_else(client):
         response = client.get(path)
         assert response.status_code == 302 and "/login" in response.location, path
     assert client.get("/api/v1/bins").status_code == 401
-
-
-def test_new_data_shows_once_the_cache_expires(monkeypatch):
-    builds = []
-    bacs = next(d for d in DATASETS if d.id == "bacs")
-    dataset = replace(bacs, build=lambda _session: builds.append(1))
-    now = [1000.0]
-    monkeypatch.setattr("services.opendata.time.monotonic", lambda: now[0])
-    cache = DatasetCache(60)
-    cache.get(dataset, None)
-    now[0] += 59
-    cache.get(dataset, None)
-    assert len(builds) == 1
-    now[0] += 2
-    cache.get(dataset, None)
-    assert len(builds) == 2

@@ -4,12 +4,14 @@ commune selectors through callback requests, and who may open it."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from statistics import median
 
 import pytest
 from sqlalchemy import text
 
 from services.bins import Thresholds
+from services.health_indicators import PROFESSIONS
 from services.periods import Period, current_and_previous
 from services.planning import PARIS
 from services.synthese import build_summary, today_paris
@@ -22,6 +24,11 @@ def _utc(value) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _naive(value: datetime) -> datetime:
+    """UTC without zone, as SQLite stores it (the `app` fixture is SQLite)."""
+    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 def _sql(database, query: str, **params):
@@ -122,6 +129,20 @@ def test_health_figures_equal_independent_sql(app, database, seeded):
         s=snapshot,
     )[0][0]
     assert health["gps"] == gps
+    heads = dict(
+        _sql(
+            database,
+            "SELECT profession, count(DISTINCT practitioner_id) FROM health_practices "
+            "WHERE snapshot_id = :s AND commune_insee IN (SELECT insee FROM communes) "
+            "GROUP BY profession",
+            s=snapshot,
+        )
+    )
+    densities = dict(health["professions"])
+    assert len(densities) == 7 and densities["Infirmiers"] > 0
+    for key, label in PROFESSIONS.items():
+        expected = round(heads.get(key, 0) / population * 10_000, 1)
+        assert densities[label] == expected, label
     assert health["gp_density"] == round(gps / population * 10_000, 1)
     assert health["without_gp"] == without
 
@@ -194,3 +215,98 @@ def test_every_role_opens_synthese(login_as, username):
     )
     assert response.status_code == 200
     assert "synthese-waste" in response.get_data(as_text=True)
+
+
+def _find(node, component_id):
+    """The component with `component_id` in a callback's JSON output."""
+    if isinstance(node, list):
+        for child in node:
+            found = _find(child, component_id)
+            if found is not None:
+                return found
+    elif isinstance(node, dict):
+        props = node.get("props", {})
+        if props.get("id") == component_id:
+            return node
+        return _find(props.get("children"), component_id)
+    return None
+
+
+def _text(node) -> str:
+    if isinstance(node, str | int | float):
+        return str(node)
+    if isinstance(node, list):
+        return " ".join(_text(child) for child in node)
+    if isinstance(node, dict):
+        return _text(node.get("props", {}).get("children") or "")
+    return ""
+
+
+def test_the_page_shows_the_trend_against_the_previous_period(
+    login_as, database, seeded
+):
+    activity, _insee = seeded
+    _now, before = current_and_previous("annee", today_paris())
+    with database.session() as session:  # 4 bins reported in the previous period
+        for bin_id, sensor_id, _ in activity["pairs"][:4]:
+            when = before.start + timedelta(days=1, hours=bin_id % 5)
+            session.execute(
+                text(
+                    "INSERT INTO readings (bin_id, sensor_id, measured_at, "
+                    "received_at, fill_pct, source) VALUES (:b, :s, :t, :t, 50, 'x')"
+                ),
+                {"b": bin_id, "s": sensor_id, "t": when.replace(tzinfo=None)},
+            )
+    (monitored_before,) = _sql(
+        database,
+        "SELECT count(DISTINCT bin_id) FROM readings WHERE measured_at >= :a "
+        "AND measured_at < :b",
+        a=before.start.replace(tzinfo=None),
+        b=before.end.replace(tzinfo=None),
+    )[0]
+    assert monitored_before == 4
+    content = _select(login_as("elu"), "annee", None).json["response"]
+    card = _text(_find(content["synthese-content"]["children"], "synthese-bins"))
+    assert "12" in card and "bacs" in card
+    assert "+200,0 %" in card  # (12 - 4) / 4, against the previous period
+
+
+def test_median_delays_equal_independent_sql(app, database, seeded):
+    with database.session() as session:
+        rows = session.execute(text("SELECT id, created_at FROM incidents")).all()
+        created = {i: _utc(t) for i, t in rows}
+        for k, incident_id in enumerate(sorted(created)[:5], start=1):
+            at = created[incident_id] + timedelta(minutes=7 * k)
+            session.execute(
+                text("UPDATE incidents SET acknowledged_at = :t WHERE id = :i"),
+                {"i": incident_id, "t": _naive(at)},
+            )
+        for k, incident_id in enumerate(sorted(created)[:3], start=1):
+            at = created[incident_id] + timedelta(hours=1.5 * k)
+            session.execute(
+                text(
+                    "INSERT INTO incident_events (incident_id, at, actor, action, "
+                    "to_status) VALUES (:i, :t, 'operateur', 'statut', 'resolu')"
+                ),
+                {"i": incident_id, "t": _naive(at)},
+            )
+    acks = [
+        (_utc(a) - _utc(c)).total_seconds() / 60
+        for c, a in _sql(
+            database,
+            "SELECT created_at, acknowledged_at FROM incidents "
+            "WHERE acknowledged_at IS NOT NULL AND duplicate_of_id IS NULL",
+        )
+    ]
+    fixes = [
+        (_utc(r) - _utc(c)).total_seconds() / 3600
+        for c, r in _sql(
+            database,
+            "SELECT i.created_at, min(e.at) FROM incidents i JOIN incident_events e "
+            "ON e.incident_id = i.id WHERE e.to_status = 'resolu' "
+            "GROUP BY i.id, i.created_at",
+        )
+    ]
+    vigilance = _summary(app, database, "mois", None)["local"]["vigilance"]
+    assert vigilance["median_ack_min"] == round(median(acks)) == 21
+    assert vigilance["median_resolve_h"] == round(median(fixes), 1) == 3.0

@@ -201,7 +201,7 @@ def vigilance_section(data) -> html.Section | None:
             fmt(now["overdue_share"], 1),
             "%",
             hint=_versus(data, "overdue_share", agglo, "%", 1)
-            or "pris en compte après le délai cible, ou toujours en attente",
+            or "délai de prise en compte ou de résolution dépassé",
             card_id="synthese-overdue",
         ),
     ]

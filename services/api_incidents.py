@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from db.engine import get_session
+from services.decoders import PayloadError, parse_json_object
 from services.geo import Territory, commune_areas
 from services.incidents import (
     ReportRefused,
@@ -13,6 +15,9 @@ from services.incidents import (
     store_incident,
     validate_report,
 )
+
+# Same limit as an MQTT payload: a report is a few hundred bytes.
+MAX_BODY_BYTES = 64 * 1024
 
 incidents_api = Blueprint("incidents_api", __name__)
 
@@ -31,7 +36,22 @@ def incidents_create():
     if g.get("api_scope") != "incidents":
         message = "accès refusé : jeton de portée incidents requis"
         return jsonify({"error": message}), 403
-    data = request.get_json(silent=True)
+    # Refused before parsing: by its declared length, or while reading a body
+    # sent without one (chunked), once the limit is passed.
+    request.max_content_length = MAX_BODY_BYTES
+    try:
+        if (request.content_length or 0) > MAX_BODY_BYTES:
+            raise RequestEntityTooLarge()
+        raw = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        message = f"corps trop grand (plus de {MAX_BODY_BYTES // 1024} Ko)"
+        return _body_error(message, 413)
+    data = None  # another media type: refused below as "objet JSON attendu"
+    if request.is_json:
+        try:  # the MQTT parser: also refuses NaN and JSON nested past recursion
+            data = parse_json_object(raw)
+        except PayloadError as error:
+            return _body_error(error.reason, 400)
     try:
         report = validate_report(data, territory())
     except ReportRefused as refused:
@@ -45,3 +65,7 @@ def incidents_create():
         incident, created = find_by_report_id(session, report["report_id"]), False
     body = {"id": incident.id, "status": incident.status}
     return jsonify(body), 201 if created else 200
+
+
+def _body_error(message: str, status: int):
+    return jsonify({"errors": [{"field": "body", "message": message}]}), status

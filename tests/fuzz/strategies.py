@@ -91,7 +91,16 @@ def as_payload(documents) -> st.SearchStrategy[bytes]:
         serialised.map(lambda b: b"[" + b + b"]"),
         st.binary(max_size=200),
         JUNK.map(dumps),
-        st.sampled_from([b"", b"{", b"[" * 5000 + b"]" * 5000, b'{"a":' * 3000]),
+        st.sampled_from(
+            [
+                b"",
+                b"{",
+                b"[" * 5000 + b"]" * 5000,
+                b'{"a":' * 3000,
+                b'{"distance_mm": 1' + b"0" * 5000 + b"}",
+                b'{"ts": "\\ud800"}',
+            ]
+        ),  # fmt: skip
     )
     # two intact for one damaged: intact ones reach the deep checks
     return st.one_of(serialised, serialised, damaged)
@@ -158,36 +167,43 @@ def tts_document(draw) -> dict:
     return draw(mutated(envelope))
 
 
-REPORT = {
-    "report_id": "3f1c2b9e-5d7a-4c4e-9f1a-0b6c8d2e7a10",
-    "ts": iso(NOW - timedelta(minutes=3)),
-    "category": "cambriolage",
-    "severity": "elevee",
-    "description": "Porte fracturée rue de Belfort",
-    "lat": 47.5098,
-    "lon": 6.7985,
-    "source": "voisins_vigilants",
-    "reporter_ref": "vv-123",
-}
+def report_document(now: datetime = NOW) -> st.SearchStrategy[dict]:
+    """An incident report with fuzzed fields; `now` anchors the good times."""
+    good_ts = st.integers(0, 24 * 3600).map(lambda s: iso(now - timedelta(seconds=s)))
+    base = {
+        "report_id": "3f1c2b9e-5d7a-4c4e-9f1a-0b6c8d2e7a10",
+        "ts": iso(now - timedelta(minutes=3)),
+        "category": "cambriolage",
+        "severity": "elevee",
+        "description": "Porte fracturée rue de Belfort",
+        "lat": 47.5098,
+        "lon": 6.7985,
+        "source": "voisins_vigilants",
+        "reporter_ref": "vv-123",
+    }
+    near = {
+        "report_id": st.one_of(st.uuids().map(str), TEXT, SCALARS),
+        "ts": st.one_of(good_ts, TIMESTAMPS),
+        "category": st.one_of(
+            st.sampled_from(["cambriolage", "Incendie", "Dépôt sauvage", "ovni"]),
+            SCALARS,
+        ),
+        "severity": st.one_of(st.sampled_from(["faible", "Élevée", "x"]), SCALARS),
+        "description": st.one_of(TEXT, NASTY_TEXT, SCALARS),
+        "lat": st.one_of(st.floats(47.3, 47.7), SCALARS),
+        "lon": st.one_of(st.floats(6.6, 7.0), SCALARS),
+        "source": st.one_of(st.sampled_from(["app", "Voisins", "a" * 65]), SCALARS),
+        "reporter_ref": st.one_of(TEXT, NASTY_TEXT, SCALARS),
+    }
 
+    @st.composite
+    def fuzzed(draw) -> dict:
+        doc = dict(base, report_id=draw(st.uuids()).hex)
+        for key in draw(st.lists(st.sampled_from(sorted(base)), max_size=3)):
+            if draw(st.integers(0, 4)) == 0:
+                doc.pop(key, None)
+            else:
+                doc[key] = draw(near[key])
+        return doc
 
-def report_document(ts=TIMESTAMPS) -> st.SearchStrategy[dict]:
-    """An incident report with fuzzed fields, sometimes a fully valid one."""
-    fields = st.fixed_dictionaries(
-        {},
-        optional={
-            "report_id": st.one_of(st.uuids().map(str), TEXT, SCALARS),
-            "ts": ts,
-            "category": st.one_of(
-                st.sampled_from(["cambriolage", "Incendie", "Dépôt sauvage", "ovni"]),
-                SCALARS,
-            ),
-            "severity": st.one_of(st.sampled_from(["faible", "Élevée", "x"]), SCALARS),
-            "description": st.one_of(TEXT, NASTY_TEXT, SCALARS),
-            "lat": st.one_of(st.floats(47.3, 47.7), SCALARS),
-            "lon": st.one_of(st.floats(6.6, 7.0), SCALARS),
-            "source": st.one_of(st.sampled_from(["app", "Voisins", "a" * 65]), SCALARS),
-            "reporter_ref": st.one_of(TEXT, NASTY_TEXT, SCALARS),
-        },
-    )
-    return st.one_of(mutated(REPORT), fields)
+    return st.one_of(fuzzed(), mutated(base))

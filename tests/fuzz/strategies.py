@@ -134,9 +134,14 @@ NEAR = st.one_of(
 )
 
 
-def native_document() -> st.SearchStrategy[dict]:
+def good_ts(now: datetime) -> st.SearchStrategy[str]:
+    """Times in the week before `now` (the pipeline checks against the clock)."""
+    return st.integers(0, 7 * 24 * 3600).map(lambda s: iso(now - timedelta(seconds=s)))
+
+
+def native_document(now: datetime = NOW) -> st.SearchStrategy[dict]:
     base = {
-        "ts": iso(NOW - timedelta(minutes=5)),
+        "ts": iso(now - timedelta(minutes=5)),
         "distance_mm": 2116,
         "fill_pct": 40.5,
         "battery_pct": 92,
@@ -144,15 +149,27 @@ def native_document() -> st.SearchStrategy[dict]:
         "tilt": False,
         "seq": 1234,
     }
-    return mutated(base, NEAR)
+    return mutated(base, st.one_of(NEAR, good_ts(now)))
 
 
 DECODED = {"distance": 2116, "battery": 92, "temperature": 25.7, "position": "tilt"}
 EUIS = st.one_of(st.just(EUI), st.just(EUI.lower()), TEXT, SCALARS)
 
 
+def tts_with(eui: st.SearchStrategy, now: datetime) -> st.SearchStrategy[dict]:
+    """TTS envelopes whose device is drawn from `eui` (e.g. the installed fleet)."""
+    return tts_document(now).flatmap(lambda doc: eui.map(lambda e: _with_eui(doc, e)))
+
+
+def _with_eui(doc: dict, eui: str) -> dict:
+    ids = doc.get("end_device_ids")
+    if isinstance(ids, dict) and ids.get("dev_eui") == EUI:
+        return {**doc, "end_device_ids": {**ids, "dev_eui": eui}}
+    return doc
+
+
 @st.composite
-def tts_document(draw) -> dict:
+def tts_document(draw, now: datetime = NOW) -> dict:
     """A TTS v3 envelope, mutated at each level (envelope, uplink, values)."""
     uplink = {"f_cnt": 7, "rx_metadata": [{"rssi": -80, "snr": 7.5}]}
     if draw(st.booleans()):
@@ -161,7 +178,7 @@ def tts_document(draw) -> dict:
         uplink["frm_payload"] = draw(FRM_PAYLOADS)
     envelope = {
         "end_device_ids": {"dev_eui": draw(EUIS)},
-        "received_at": draw(st.one_of(GOOD_TS, TIMESTAMPS)),
+        "received_at": draw(st.one_of(good_ts(now), TIMESTAMPS)),
         "uplink_message": draw(mutated(uplink, NEAR)),
     }
     return draw(mutated(envelope))

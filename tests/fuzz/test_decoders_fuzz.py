@@ -23,7 +23,7 @@ from services.decoders import (
 from tests.fuzz import strategies as fz
 from tests.fuzz.checks import assert_reason
 
-FUZZ = settings(max_examples=300, deadline=None)
+FUZZ = settings(max_examples=200, deadline=None)
 
 
 def assert_sane(uplink: Uplink) -> None:

@@ -49,7 +49,7 @@ def count_incidents(database) -> int:
         return session.scalar(select(func.count()).select_from(Incident))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(data=st.one_of(fz.report_document(), fz.JUNK))
 @example(data={"report_id": "r1", "ts": fz.iso(fz.NOW), "description": "a\x00b"})
 def test_validation_gives_a_clean_report_or_field_errors(territory, data):

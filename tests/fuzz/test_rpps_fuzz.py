@@ -74,7 +74,7 @@ LINES = st.lists(
 )
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(lines=LINES)
 def test_every_row_is_kept_or_dropped_with_a_reason(fuzz_db, lines):
     # A file is split on "\n" when read: do the same with the generated lines.

@@ -27,7 +27,7 @@ from services.rpps import (
     read_extract,
 )
 from services.rpps_places import Placer
-from services.rpps_store import RppsFormatError
+from services.rpps_store import RppsFormatError, read_neighbours
 from tests.conftest import make_app
 from tests.fuzz.checks import assert_reason
 
@@ -179,3 +179,37 @@ def test_a_nul_in_an_identifier_no_longer_fails_the_import_on_postgresql(
         assert list(session.scalars(select(HealthPractice.practitioner_id))) == [
             "10000000001"
         ]
+
+
+NEIGHBOUR_HEADER = "code_insee,nom,population,lat,lon"
+NEIGHBOUR_LINES = st.lists(
+    st.one_of(
+        st.just("90010,Belfort,46000,47.6380,6.8628"),
+        st.just("70285,Héricourt,10500,47.5780,6.7617"),
+        st.lists(
+            st.one_of(
+                st.text(max_size=8), st.sampled_from(["nan", "inf", "1e999", ""])
+            ),
+            max_size=7,
+        ).map(",".join),
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(lines=NEIGHBOUR_LINES, raw=st.binary(max_size=30))
+def test_a_neighbours_file_is_read_or_refused_with_its_line(
+    tmp_path_factory, lines, raw
+):
+    path = tmp_path_factory.mktemp("voisines") / "voisines.csv"
+    path.write_bytes("\n".join([NEIGHBOUR_HEADER, *lines]).encode() + b"\n" + raw)
+    try:
+        items = read_neighbours(path)
+    except RppsFormatError as error:
+        assert_reason(str(error))
+        return
+    assert len({item["insee"] for item in items}) == len(items)
+    for item in items:
+        assert len(item["insee"]) == 5 and -90 <= item["lat"] <= 90
+        assert -180 <= item["lon"] <= 180 and 0 < len(item["name"]) <= 100

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from db.engine import get_session
 from services.decoders import PayloadError, parse_json_object
@@ -36,14 +35,13 @@ def incidents_create():
     if g.get("api_scope") != "incidents":
         message = "accès refusé : jeton de portée incidents requis"
         return jsonify({"error": message}), 403
-    # Refused before parsing: by its declared length, or while reading a body
-    # sent without one (chunked), once the limit is passed.
-    request.max_content_length = MAX_BODY_BYTES
-    try:
-        if (request.content_length or 0) > MAX_BODY_BYTES:
-            raise RequestEntityTooLarge()
-        raw = request.get_data(cache=True)
-    except RequestEntityTooLarge:
+    # Refused before parsing: by its declared length, or, for a body sent without
+    # one (chunked; gunicorn passes it through unbounded), after reading one byte
+    # past the limit. Never read whole.
+    raw = b""
+    if (request.content_length or 0) <= MAX_BODY_BYTES:
+        raw = _read_at_most(request.stream, MAX_BODY_BYTES + 1)
+    if (request.content_length or 0) > MAX_BODY_BYTES or len(raw) > MAX_BODY_BYTES:
         message = f"corps trop grand (plus de {MAX_BODY_BYTES // 1024} Ko)"
         return _body_error(message, 413)
     data = None  # another media type: refused below as "objet JSON attendu"
@@ -65,6 +63,18 @@ def incidents_create():
         incident, created = find_by_report_id(session, report["report_id"]), False
     body = {"id": incident.id, "status": incident.status}
     return jsonify(body), 201 if created else 200
+
+
+def _read_at_most(stream, size: int) -> bytes:
+    """Up to `size` bytes of a stream (a read may return fewer: loop)."""
+    chunks, total = [], 0
+    while total < size:
+        chunk = stream.read(size - total)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
 
 
 def _body_error(message: str, status: int):

@@ -57,6 +57,8 @@ MAX_DESCRIPTION = 2000
 MAX_REPORTER_REF = 128
 _TEXT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 _SOURCE = re.compile(r"^[a-z0-9_.-]{1,64}$")
+# Control characters (tab and line breaks allowed): PostgreSQL refuses NUL in text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 LAT_RANGE, LON_RANGE = (-90.0, 90.0), (-180.0, 180.0)
 
 
@@ -100,7 +102,10 @@ def normalise_category(value: Any) -> str | None:
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        return None
     return value if value == value and abs(value) != float("inf") else None
 
 
@@ -114,7 +119,24 @@ def _optional_text(data, name, limit, errors) -> str | None:
     value = value.strip()
     if len(value) > limit:
         errors.append(FieldError(name, f"trop long ({limit} caractères au plus)"))
+    elif problem := _unstorable(value):
+        errors.append(FieldError(name, problem))
     return value or None
+
+
+def _unstorable(text: str) -> str | None:
+    """Why a text cannot be stored as is, or None.
+
+    JSON may carry a lone surrogate ("\\ud800") or a NUL: neither can be written
+    to the database, and a report that fails at commit would block its batch.
+    """
+    if _CONTROL.search(text):
+        return "caractère de contrôle interdit"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "texte Unicode invalide (caractère de substitution isolé)"
+    return None
 
 
 def validate_report(

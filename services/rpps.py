@@ -76,6 +76,7 @@ BAD_LINE = "ligne mal formée"
 BAD_ENCODING = "encodage invalide (UTF-8 attendu)"
 OTHER_PROFESSION = "profession non suivie"
 NO_ID = "identifiant PP manquant"
+BAD_ID = "identifiant PP invalide (20 caractères imprimables au plus)"
 DUPLICATE = "ligne en double"
 SAME_COMMUNE = "autre site dans la même commune (compté une fois)"
 ALSO_GP = "médecin déjà compté comme généraliste dans la commune"
@@ -219,6 +220,10 @@ def read_extract(
             continue
         if not pp:
             report.drop(NO_ID, number)
+            continue
+        if len(pp) > 20 or not pp.isprintable():
+            # stored in a 20-character column; a NUL would fail the whole import
+            report.drop(BAD_ID, number)
             continue
         digest = hash(raw.rstrip(b"\r\n"))
         if digest in seen_lines:

@@ -23,32 +23,59 @@ def read_neighbours(path: Path) -> list[dict]:
     """Communes outside the territory whose practitioners count as nearby supply.
 
     CSV (UTF-8, `,` or `;`): code_insee,nom,population,lat,lon (label point, WGS84).
+    Any unreadable line refuses the file, with its number.
     """
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise RppsFormatError(
+            "communes voisines : encodage invalide (UTF-8 attendu)"
+        ) from None
     dialect = ";" if text.split("\n", 1)[0].count(";") > text.count(",") else ","
-    rows = list(csv.DictReader(text.splitlines(), delimiter=dialect))
+    reader = csv.DictReader(text.splitlines(), delimiter=dialect)
+    try:
+        rows = list(reader)
+    except csv.Error:  # a field over 128 KB
+        raise RppsFormatError(
+            f"communes voisines, ligne {reader.line_num + 1} illisible"
+        ) from None
     if not rows or any(f not in rows[0] for f in NEIGHBOUR_FIELDS):
         raise RppsFormatError(
             f"communes voisines : colonnes attendues {','.join(NEIGHBOUR_FIELDS)}"
         )
-    out = []
+    out, seen = [], set()
     for number, row in enumerate(rows, start=2):
-        try:
-            item = {
-                "insee": row["code_insee"].strip(),
-                "name": row["nom"].strip(),
-                "population": int(row["population"]),
-                "lat": float(row["lat"]),
-                "lon": float(row["lon"]),
-            }
-        except (TypeError, ValueError):
+        item = _neighbour(row, number)
+        if item["insee"] in seen:  # one row per commune in the snapshot
             raise RppsFormatError(
-                f"communes voisines, ligne {number} invalide"
-            ) from None
-        if len(item["insee"]) != 5 or not -90 <= item["lat"] <= 90:
-            raise RppsFormatError(f"communes voisines, ligne {number} invalide")
+                f"communes voisines, ligne {number} : commune en double"
+            )
+        seen.add(item["insee"])
         out.append(item)
     return out
+
+
+def _neighbour(row: dict, number: int) -> dict:
+    try:  # a short line leaves None in its missing fields
+        item = {
+            "insee": row["code_insee"].strip(),
+            "name": row["nom"].strip(),
+            "population": int(row["population"]),
+            "lat": float(row["lat"]),
+            "lon": float(row["lon"]),
+        }
+    except (AttributeError, TypeError, ValueError):
+        raise RppsFormatError(f"communes voisines, ligne {number} invalide") from None
+    if (
+        len(item["insee"]) != 5
+        or not -90 <= item["lat"] <= 90
+        or not -180 <= item["lon"] <= 180
+        or not 0 <= item["population"] < 2**31
+        or not 0 < len(item["name"]) <= 100
+        or not (item["insee"] + item["name"]).isprintable()
+    ):
+        raise RppsFormatError(f"communes voisines, ligne {number} invalide")
+    return item
 
 
 def store_snapshot(

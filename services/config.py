@@ -31,6 +31,10 @@ DEFAULTS: dict[str, object] = {
     "ALERT_FILL_PCT_BY_KIND": None,
     "DEPOTS": None,
     "OPENDATA_CACHE_S": 60,
+    # Failed logins allowed per client IP (flask-limiter syntax); share the count
+    # between gunicorn workers with RATELIMIT_STORAGE_URI (e.g. redis://...).
+    "LOGIN_RATE_LIMIT": "10 per minute",
+    "RATELIMIT_STORAGE_URI": "memory://",
 }
 
 INT_KEYS = {

@@ -1,4 +1,11 @@
-"""Login, logout and the server-side guard in front of pages, callbacks and the API."""
+"""Login, logout and the server-side guard in front of pages, callbacks and the API.
+
+CSRF: the login form carries a Flask-WTF token; every other state-changing request
+of a session (Dash callbacks, POST /logout, session POSTs to /api/) must send the
+header X-CSRFToken. dash-renderer reads it from the `_csrf_token` cookie that this
+module sets, readable by scripts on purpose, for logged-in sessions. Bearer-token
+API calls carry no cookie, so they need no CSRF token.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ from urllib.parse import urlparse
 from flask import (
     Flask,
     abort,
+    current_app,
     g,
     jsonify,
     redirect,
@@ -15,12 +23,16 @@ from flask import (
     request,
     url_for,
 )
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf, validate_csrf
+from sqlalchemy import select
 from wtforms import ValidationError
 
 from db.engine import get_session
 from db.models import User
+from services import audit
 from services.access import (
     ROLE_LABELS,
     can_open,
@@ -41,10 +53,15 @@ PUBLIC_PREFIXES = (
 DASH_DATA_ROUTES = ("/_dash-layout", "/_dash-dependencies", "/_reload-hash")
 CALLBACK_ROUTE = "/_dash-update-component"
 PAGES_ROUTER_IDS = {"_pages_content", "_pages_store"}
+# dash-renderer's defaults (Dash(csrf_token_name=..., csrf_header_name=...)).
+CSRF_COOKIE = "_csrf_token"
+CSRF_HEADER = "X-CSRFToken"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+CSRF_REFUSED = "jeton CSRF manquant ou invalide, rechargez la page"
 
 
-def init_app(server: Flask) -> None:
-    """Install the login manager, the login views and the request guard."""
+def init_app(server: Flask, settings: dict) -> None:
+    """Install the login manager, the rate-limited login views and the guard."""
     manager = LoginManager()
     manager.init_app(server)
 
@@ -53,10 +70,25 @@ def init_app(server: Flask) -> None:
         user = get_session().get(User, int(user_id))
         return SessionUser(user) if user is not None and user.active else None
 
-    server.add_url_rule("/login", "login", login_view, methods=["GET", "POST"])
+    limiter = Limiter(
+        get_remote_address,
+        app=server,
+        storage_uri=settings["RATELIMIT_STORAGE_URI"],
+        headers_enabled=True,
+    )
+    # Only failed attempts count: agents logging in many times a day are never
+    # blocked, password guessing is.
+    login = limiter.limit(
+        settings["LOGIN_RATE_LIMIT"],
+        methods=["POST"],
+        deduct_when=lambda response: response.status_code != 302,
+        on_breach=_login_blocked,
+    )(login_view)
+    server.add_url_rule("/login", "login", login, methods=["GET", "POST"])
     server.add_url_rule("/logout", "logout", logout_view, methods=["GET", "POST"])
+    server.register_error_handler(429, _too_many_attempts)
     server.before_request(guard_request)
-    server.after_request(add_security_headers)
+    server.after_request(set_csrf_cookie)
 
 
 class SessionUser:
@@ -96,6 +128,10 @@ def _safe_next(target: str | None, role: str) -> str:
     return target
 
 
+def _client_ip() -> str | None:
+    return request.remote_addr
+
+
 def login_view():
     error = None
     if request.method == "POST":
@@ -104,24 +140,84 @@ def login_view():
         except ValidationError:
             error = "Le formulaire a expiré, veuillez réessayer."
         else:
-            user = authenticate(
-                get_session(),
-                request.form.get("username", "").strip(),
-                request.form.get("password", ""),
-            )
-            if user is not None:
-                login_user(SessionUser(user))
-                return redirect(_safe_next(request.args.get("next"), user.role))
-            error = "Identifiant ou mot de passe incorrect."
+            error = _check_credentials()
+            if error is None:
+                return redirect(_safe_next(request.args.get("next"), current_role()))
     status = 401 if error else 200
     return render_template(
         "login.html", error=error, csrf_token=generate_csrf()
     ), status
 
 
+def _check_credentials() -> str | None:
+    """Log the user in (None) or return the error; both outcomes are audited."""
+    session = get_session()
+    username = request.form.get("username", "").strip()
+    user = authenticate(session, username, request.form.get("password", ""))
+    if user is None:
+        # An unknown name may be a mistyped password: keep only names that exist.
+        known = session.scalar(select(User.id).where(User.username == username))
+        audit.record(
+            session,
+            audit.LOGIN_FAILED,
+            actor=username if known else None,
+            source_ip=_client_ip(),
+            detail=None if known else "identifiant inconnu",
+        )
+        session.commit()
+        return "Identifiant ou mot de passe incorrect."
+    login_user(SessionUser(user))
+    audit.record(session, audit.LOGIN, actor=user.username, source_ip=_client_ip())
+    session.commit()
+    return None
+
+
+def _login_blocked(_limit):
+    session = get_session()
+    audit.record(session, audit.LOGIN_BLOCKED, source_ip=_client_ip())
+    session.commit()
+
+
+def _too_many_attempts(_error):
+    return render_template("too_many.html"), 429
+
+
 def logout_view():
+    if current_user.is_authenticated:
+        session = get_session()
+        audit.record(
+            session, audit.LOGOUT, actor=current_user.username, source_ip=_client_ip()
+        )
+        session.commit()
     logout_user()
-    return redirect(url_for("login"))
+    response = redirect(url_for("login"))
+    response.delete_cookie(CSRF_COOKIE)
+    return response
+
+
+def _csrf_header_valid() -> bool:
+    try:
+        validate_csrf(request.headers.get(CSRF_HEADER, ""))
+    except ValidationError:
+        return False
+    return True
+
+
+def set_csrf_cookie(response):
+    """Give logged-in browsers the CSRF token dash-renderer sends back as a header."""
+    if not current_user.is_authenticated or request.path.startswith("/api/"):
+        return response
+    try:
+        validate_csrf(request.cookies.get(CSRF_COOKIE, ""))
+    except ValidationError:
+        response.set_cookie(
+            CSRF_COOKIE,
+            generate_csrf(),
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+            httponly=False,  # dash-renderer must read it
+            samesite="Strict",
+        )
+    return response
 
 
 def _bearer_token():
@@ -181,6 +277,8 @@ def guard_request():
     if path.startswith("/api/"):
         if current_user.is_authenticated:
             g.api_scope = "session"
+            if request.method not in SAFE_METHODS and not _csrf_header_valid():
+                return jsonify({"error": CSRF_REFUSED}), 403
             return None
         token = _bearer_token()
         if token is None:
@@ -192,6 +290,10 @@ def guard_request():
         if path == CALLBACK_ROUTE or path.startswith(DASH_DATA_ROUTES):
             return jsonify({"error": "authentification requise"}), 401
         return redirect(url_for("login", next=request.full_path.rstrip("?")))
+    if request.method not in SAFE_METHODS and not _csrf_header_valid():
+        if path == CALLBACK_ROUTE:
+            return jsonify({"error": CSRF_REFUSED}), 403
+        abort(403, CSRF_REFUSED)
     if path == CALLBACK_ROUTE:
         return _guard_callback()
     if path.startswith(DASH_DATA_ROUTES) or path.startswith("/_"):
@@ -202,10 +304,3 @@ def guard_request():
     if not can_open(role, path):
         return render_template("forbidden.html", home=home_page(role)), 403
     return None
-
-
-def add_security_headers(response):
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    return response

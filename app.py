@@ -74,8 +74,8 @@ def create_app(config: dict | None = None) -> dash.Dash:
 
     app.layout = shell_layout
     register_callbacks(app)
-    # Hashes of Dash's inline scripts, taken once every clientside callback exists.
-    security_headers.init_app(server, app.csp_hashes(), settings)
+    # The CSP allows exactly Dash's inline scripts, by their hashes.
+    security_headers.init_app(server, app.csp_hashes, settings)
     return app
 
 

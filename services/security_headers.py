@@ -9,7 +9,7 @@ origin is allowed (the app works offline), except the optional TILE_URL tile ser
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import urlparse
 
 from flask import Flask
@@ -54,11 +54,22 @@ def content_security_policy(
     )
 
 
-def init_app(server: Flask, script_hashes: Iterable[str], settings: dict) -> None:
-    """Add the security headers to every response of `server`."""
-    policy = content_security_policy(list(script_hashes), settings.get("TILE_URL"))
+def init_app(
+    server: Flask, script_hashes: Callable[[], Iterable[str]], settings: dict
+) -> None:
+    """Add the security headers to every response of `server`.
+
+    `script_hashes` is called for each HTML page: Dash adds some inline scripts
+    (Pages' own clientside callbacks) only when it serves its first request.
+    """
+    tile_url = settings.get("TILE_URL")
+    no_inline = content_security_policy([], tile_url)
 
     def add_security_headers(response):
+        if response.mimetype == "text/html":
+            policy = content_security_policy(script_hashes(), tile_url)
+        else:
+            policy = no_inline
         response.headers.setdefault(CSP_HEADER, policy)
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -35,6 +35,9 @@ DEFAULTS: dict[str, object] = {
     # between gunicorn workers with RATELIMIT_STORAGE_URI (e.g. redis://...).
     "LOGIN_RATE_LIMIT": "10 per minute",
     "RATELIMIT_STORAGE_URI": "memory://",
+    # Reverse proxies in front of the app that set X-Forwarded-For/-Proto (0 = none):
+    # client IPs (rate limit, audit log) then come from that header.
+    "TRUSTED_PROXIES": 0,
 }
 
 INT_KEYS = {
@@ -48,6 +51,7 @@ INT_KEYS = {
     "FORECAST_INTERVAL_MIN",
     "FORECAST_HORIZON_H",
     "OPENDATA_CACHE_S",
+    "TRUSTED_PROXIES",
 }
 FLOAT_KEYS = {"SIM_SPEED"}
 

@@ -28,6 +28,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from sqlalchemy import select
+from werkzeug.middleware.proxy_fix import ProxyFix
 from wtforms import ValidationError
 
 from db.engine import get_session
@@ -70,6 +71,9 @@ def init_app(server: Flask, settings: dict) -> None:
         user = get_session().get(User, int(user_id))
         return SessionUser(user) if user is not None and user.active else None
 
+    proxies = settings["TRUSTED_PROXIES"]
+    if proxies:
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=proxies, x_proto=proxies)
     limiter = Limiter(
         get_remote_address,
         app=server,

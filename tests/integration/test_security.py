@@ -194,3 +194,14 @@ def test_the_optional_tile_server_is_allowed_for_images_only(sqlite_url):
     policy = app.server.test_client().get("/login").headers["Content-Security-Policy"]
     assert "img-src 'self' data: blob: https://*.tuiles.example.fr;" in policy
     assert policy.count("tuiles.example.fr") == 1
+
+
+def test_behind_a_trusted_proxy_each_client_ip_has_its_own_limit(sqlite_url):
+    app = make_app(sqlite_url, LOGIN_RATE_LIMIT="2 per minute", TRUSTED_PROXIES=1)
+    first, second = app.server.test_client(), app.server.test_client()
+    first.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.5"
+    second.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.6"
+    for _ in range(2):
+        assert login(first, "admin", "mauvais").status_code == 401
+    assert login(first, "admin").status_code == 429
+    assert login(second, "admin").status_code == 302  # same proxy, other client

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import SecurityEvent
+from db.types import utcnow
 
 LOGIN = "login"
 LOGIN_FAILED = "login_failed"
@@ -64,6 +65,20 @@ def record(
     )
     session.add(row)
     return row
+
+
+def recent(session: Session, event: str, source_ip: str | None, within) -> bool:
+    """True when `event` was recorded from `source_ip` in the last `within`."""
+    found = session.scalar(
+        select(SecurityEvent.id)
+        .where(
+            SecurityEvent.event == event,
+            SecurityEvent.source_ip == source_ip,
+            SecurityEvent.at >= utcnow() - within,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 def latest_events(session: Session, limit: int = 200) -> list[dict]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 from werkzeug.datastructures import Headers
 
-from services.web_auth import CSRF_COOKIE, CSRF_HEADER
+from services.csrf import CSRF_COOKIE, CSRF_HEADER
 
 
 class DashRendererClient(FlaskClient):

@@ -44,8 +44,10 @@ def test_a_blocked_login_is_recorded(sqlite_url):
     database = app.server.extensions["hypervision_db"]
     client = app.server.test_client()
     login(client, "admin", "mauvais")
-    assert login(client, "admin", "mauvais").status_code == 429
-    assert events(database)[-1][0] == "login_blocked"
+    for _ in range(5):  # a flood of blocked attempts adds one line, not five
+        assert login(client, "admin", "mauvais").status_code == 429
+    kinds = [e[0] for e in events(database)]
+    assert kinds[-1] == "login_blocked" and kinds.count("login_blocked") == 1
 
 
 def test_cli_user_and_token_commands_are_recorded(app, database):

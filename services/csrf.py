@@ -28,8 +28,12 @@ def csrf_header_valid() -> bool:
 
 
 def set_csrf_cookie(response):
-    """Give logged-in browsers the CSRF token dash-renderer sends back as a header."""
-    if not current_user.is_authenticated or request.path.startswith("/api/"):
+    """Give logged-in browsers the CSRF token dash-renderer sends back as a header.
+
+    Only on HTML responses (pages, the login redirect): a page always loads before
+    its callbacks, and assets then cost no user lookup.
+    """
+    if response.mimetype != "text/html" or not current_user.is_authenticated:
         return response
     try:
         validate_csrf(request.cookies.get(CSRF_COOKIE, ""))

@@ -10,7 +10,14 @@ from flask import Flask
 
 from db import engine as db_engine
 from db.engine import Database
-from services import api, exports, opendata_web, reports_web, web_auth
+from services import (
+    api,
+    exports,
+    opendata_web,
+    reports_web,
+    security_headers,
+    web_auth,
+)
 from services.config import is_demo, load_config
 from services.setup import prepare_database
 
@@ -38,7 +45,7 @@ def create_app(config: dict | None = None) -> dash.Dash:
     if is_demo(settings) or settings.get("AUTO_MIGRATE"):
         prepare_database(database, settings)
     db_engine.init_app(server, database)
-    web_auth.init_app(server)
+    web_auth.init_app(server, settings)
     api.init_app(server)
     exports.init_app(server)
     opendata_web.init_app(server)
@@ -67,6 +74,8 @@ def create_app(config: dict | None = None) -> dash.Dash:
 
     app.layout = shell_layout
     register_callbacks(app)
+    # The CSP allows exactly Dash's inline scripts, by their hashes.
+    security_headers.init_app(server, app.csp_hashes, settings)
     return app
 
 

@@ -169,6 +169,23 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class SecurityEvent(Base):
+    """The security audit log: logins, failed logins, user and token changes.
+
+    Never holds a password or a token, only who did what to whom and from where.
+    """
+
+    __tablename__ = "security_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    event: Mapped[str] = mapped_column(String(30), index=True)
+    actor: Mapped[str | None] = mapped_column(String(100))
+    target: Mapped[str | None] = mapped_column(String(100))
+    source_ip: Mapped[str | None] = mapped_column(String(45))
+    detail: Mapped[str | None] = mapped_column(String(200))
+
+
 class ForecastRow(Base):
     """The latest forecast of a bin (one row per bin, replaced at each refresh)."""
 

@@ -1,11 +1,12 @@
-"""Administration: API tokens of the source apps (create, list, revoke)."""
+"""Administration: users, API tokens of the source apps, and the security log."""
 
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import html
 
-from services.users import TOKEN_SCOPES
+from services.access import ROLE_LABELS
+from services.users import MIN_PASSWORD_LENGTH, TOKEN_SCOPES
 
 dash.register_page(
     __name__,
@@ -16,7 +17,7 @@ dash.register_page(
     order=90,
 )
 
-COLUMNS = [
+TOKEN_COLUMNS = [
     {"field": "id", "headerName": "N°", "maxWidth": 80},
     {"field": "name", "headerName": "Nom"},
     {"field": "scope", "headerName": "Portée"},
@@ -24,12 +25,89 @@ COLUMNS = [
     {"field": "used", "headerName": "Dernier usage"},
     {"field": "state", "headerName": "État"},
 ]
+USER_COLUMNS = [
+    {"field": "username", "headerName": "Identifiant"},
+    {"field": "role", "headerName": "Rôle"},
+    {"field": "state", "headerName": "État", "maxWidth": 120},
+    {"field": "created", "headerName": "Créé le", "maxWidth": 170},
+]
+AUDIT_COLUMNS = [
+    {"field": "at", "headerName": "Date (heure de Paris)", "maxWidth": 190},
+    {"field": "label", "headerName": "Événement"},
+    {"field": "actor", "headerName": "Par"},
+    {"field": "target", "headerName": "Cible"},
+    {"field": "source_ip", "headerName": "Adresse IP", "maxWidth": 150},
+    {"field": "detail", "headerName": "Détail"},
+]
 
 
-def layout(**_kwargs):
-    return html.Div(
+def grid(grid_id: str, columns: list[dict], height: str, **options):
+    grid_options = {"localeText": {"noRowsToShow": "Aucune ligne"}}
+    grid_options.update(options.pop("dashGridOptions", {}))
+    return dag.AgGrid(
+        id=grid_id,
+        columnDefs=columns,
+        defaultColDef={"flex": 1, "sortable": True, "resizable": True},
+        dashGridOptions=grid_options,
+        style={"height": height},
+        **options,
+    )
+
+
+def users_section():
+    roles = [{"label": label, "value": role} for role, label in ROLE_LABELS.items()]
+    return html.Section(
         [
-            html.H1("Administration · jetons d'API", className="h3"),
+            html.H2("Utilisateurs", className="h5"),
+            dbc.Row(
+                [
+                    dbc.Col(dbc.Input(id="admin-user-name", placeholder="Identifiant")),
+                    dbc.Col(
+                        dbc.Select(
+                            id="admin-user-role", options=roles, placeholder="Rôle"
+                        )
+                    ),
+                    dbc.Col(
+                        dbc.Input(
+                            id="admin-user-password",
+                            type="password",
+                            autoComplete="new-password",
+                            placeholder=f"Mot de passe ({MIN_PASSWORD_LENGTH} "
+                            "caractères min.)",
+                        )
+                    ),
+                    dbc.Col(dbc.Button("Enregistrer", id="admin-user-save"), md=2),
+                ],
+                className="g-2 mb-1",
+            ),
+            html.P(
+                "Un identifiant existant sans mot de passe : seul son rôle change.",
+                className="small text-muted mb-2",
+            ),
+            grid(
+                "admin-users",
+                USER_COLUMNS,
+                "30vh",
+                dashGridOptions={"rowSelection": {"mode": "singleRow"}},
+                getRowId="params.data.username",
+            ),
+            dbc.Button(
+                "Désactiver / réactiver l'utilisateur sélectionné",
+                id="admin-user-toggle",
+                color="secondary",
+                outline=True,
+                className="mt-2",
+            ),
+            html.Div(id="admin-user-feedback", className="small mt-2"),
+        ],
+        className="mb-4",
+    )
+
+
+def tokens_section():
+    return html.Section(
+        [
+            html.H2("Jetons d'API", className="h5"),
             dbc.Row(
                 [
                     dbc.Col(
@@ -49,13 +127,12 @@ def layout(**_kwargs):
                 className="g-2 mb-2",
             ),
             html.Div(id="admin-token-created", className="mb-3"),
-            dag.AgGrid(
-                id="admin-tokens",
-                columnDefs=COLUMNS,
-                defaultColDef={"flex": 1, "sortable": True},
+            grid(
+                "admin-tokens",
+                TOKEN_COLUMNS,
+                "30vh",
                 dashGridOptions={"rowSelection": {"mode": "singleRow"}},
                 getRowId="params.data.id",
-                style={"height": "40vh"},
             ),
             dbc.Button(
                 "Révoquer le jeton sélectionné",
@@ -65,5 +142,32 @@ def layout(**_kwargs):
                 className="mt-2",
             ),
             html.Div(id="admin-token-feedback", className="small mt-2"),
+        ],
+        className="mb-4",
+    )
+
+
+def audit_section():
+    return html.Section(
+        [
+            html.H2("Journal de sécurité", className="h5"),
+            html.P(
+                "Connexions, échecs de connexion, changements d'utilisateurs et de "
+                "jetons ; les 200 derniers événements. Source : journal d'audit de "
+                "l'hyperviseur.",
+                className="small text-muted mb-2",
+            ),
+            grid("admin-audit", AUDIT_COLUMNS, "40vh"),
+        ]
+    )
+
+
+def layout(**_kwargs):
+    return html.Div(
+        [
+            html.H1("Administration", className="h3"),
+            users_section(),
+            tokens_section(),
+            audit_section(),
         ]
     )

@@ -15,6 +15,9 @@ from flask.cli import with_appcontext
 from db.migrate import upgrade
 from db.seed import seed_territory
 
+# Who the audit log names for changes made with these commands.
+CLI_ACTOR = "ligne de commande"
+
 
 def _db():
     return current_app.extensions["hypervision_db"]
@@ -74,7 +77,7 @@ def create_user_command(username: str, role: str, password_stdin: bool):
         )
     try:
         with _db().session() as session:
-            user = create_user(session, username, role, password)
+            user = create_user(session, username, role, password, actor=CLI_ACTOR)
             click.echo(f"Utilisateur {user.username} ({user.role}) enregistré.")
     except ValueError as error:
         raise click.ClickException(str(error)) from None
@@ -89,7 +92,7 @@ def create_token_command(name: str, scope: str):
     from services.users import create_token
 
     with _db().session() as session:
-        token = create_token(session, name, scope)
+        token = create_token(session, name, scope, actor=CLI_ACTOR)
     click.echo(token)
 
 

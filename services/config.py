@@ -34,6 +34,13 @@ DEFAULTS: dict[str, object] = {
     # Time to resolve an incident by severity, e.g. "critique=4h,faible=7j"
     # (services/incident_deadlines.py has the defaults; a bare number is hours).
     "INCIDENT_RESOLVE_TARGETS": None,
+    # Failed logins allowed per client IP (flask-limiter syntax); share the count
+    # between gunicorn workers with RATELIMIT_STORAGE_URI (e.g. redis://...).
+    "LOGIN_RATE_LIMIT": "10 per minute",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    # Reverse proxies in front of the app that set X-Forwarded-For/-Proto (0 = none):
+    # client IPs (rate limit, audit log) then come from that header.
+    "TRUSTED_PROXIES": 0,
 }
 
 INT_KEYS = {
@@ -47,6 +54,7 @@ INT_KEYS = {
     "FORECAST_INTERVAL_MIN",
     "FORECAST_HORIZON_H",
     "OPENDATA_REFRESH_S",
+    "TRUSTED_PROXIES",
 }
 FLOAT_KEYS = {"SIM_SPEED"}
 

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from db.models import ApiToken
 from db.types import utcnow
+from services import audit
 
 
 def list_tokens(session: Session) -> list[dict]:
@@ -25,11 +26,25 @@ def list_tokens(session: Session) -> list[dict]:
     ]
 
 
-def revoke_token(session: Session, token_id: int) -> ApiToken:
-    """Revoke a token at once: the next request with it answers 401."""
+def revoke_token(
+    session: Session,
+    token_id: int,
+    *,
+    actor: str = "système",
+    source_ip: str | None = None,
+) -> ApiToken:
+    """Revoke a token at once (audited): the next request with it answers 401."""
     record = session.get(ApiToken, token_id)
     if record is None:
         raise ValueError(f"jeton inconnu : {token_id}")
     if record.revoked_at is None:
         record.revoked_at = utcnow()
+        audit.record(
+            session,
+            audit.TOKEN_REVOKED,
+            actor=actor,
+            target=record.name,
+            source_ip=source_ip,
+            detail=f"jeton n° {record.id}",
+        )
     return record

@@ -1,9 +1,13 @@
-"""Login, logout and the server-side guard in front of pages, callbacks and the API."""
+"""The server-side guard in front of pages, callbacks and the API.
+
+Login and logout live in services.login_views; CSRF checks in services.csrf: every
+state-changing request of a session other than the login form (Dash callbacks,
+POST /logout, session POSTs to /api/) must carry the X-CSRFToken header.
+"""
 
 from __future__ import annotations
 
 import json
-from urllib.parse import urlparse
 
 from flask import (
     Flask,
@@ -15,19 +19,15 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import LoginManager, current_user, login_user, logout_user
-from flask_wtf.csrf import generate_csrf, validate_csrf
-from wtforms import ValidationError
+from flask_login import LoginManager, current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from db.engine import get_session
 from db.models import User
-from services.access import (
-    ROLE_LABELS,
-    can_open,
-    home_page,
-    page_for_component,
-)
-from services.users import authenticate, find_token
+from services import csrf, login_views
+from services.access import can_open, home_page, page_for_component
+from services.login_views import SessionUser, current_role
+from services.users import find_token
 
 PUBLIC_PREFIXES = (
     "/login",
@@ -43,8 +43,8 @@ CALLBACK_ROUTE = "/_dash-update-component"
 PAGES_ROUTER_IDS = {"_pages_content", "_pages_store"}
 
 
-def init_app(server: Flask) -> None:
-    """Install the login manager, the login views and the request guard."""
+def init_app(server: Flask, settings: dict) -> None:
+    """Install the login manager, the rate-limited login views and the guard."""
     manager = LoginManager()
     manager.init_app(server)
 
@@ -53,75 +53,15 @@ def init_app(server: Flask) -> None:
         user = get_session().get(User, int(user_id))
         return SessionUser(user) if user is not None and user.active else None
 
-    server.add_url_rule("/login", "login", login_view, methods=["GET", "POST"])
-    server.add_url_rule("/logout", "logout", logout_view, methods=["GET", "POST"])
+    proxies = settings["TRUSTED_PROXIES"]
+    if proxies:
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=proxies, x_proto=proxies)
+    login_views.install(server, settings)
     server.before_request(guard_request)
-    server.after_request(add_security_headers)
+    server.after_request(csrf.set_csrf_cookie)
 
 
-class SessionUser:
-    """What Flask-Login keeps of a user: detached from the database session."""
-
-    is_authenticated = True
-    is_active = True
-    is_anonymous = False
-
-    def __init__(self, user: User):
-        self.id = user.id
-        self.username = user.username
-        self.role = user.role
-
-    @property
-    def role_label(self) -> str:
-        return ROLE_LABELS.get(self.role, self.role)
-
-    def get_id(self) -> str:
-        return str(self.id)
-
-
-def current_role() -> str | None:
-    """The role of the session user or token (None when anonymous)."""
-    if current_user.is_authenticated:
-        return current_user.role
-    return None
-
-
-def _safe_next(target: str | None, role: str) -> str:
-    """A local path to go to after login; never another host."""
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return home_page(role)
-    parsed = urlparse(target)
-    if parsed.netloc or parsed.scheme or not can_open(role, parsed.path):
-        return home_page(role)
-    return target
-
-
-def login_view():
-    error = None
-    if request.method == "POST":
-        try:
-            validate_csrf(request.form.get("csrf_token", ""))
-        except ValidationError:
-            error = "Le formulaire a expiré, veuillez réessayer."
-        else:
-            user = authenticate(
-                get_session(),
-                request.form.get("username", "").strip(),
-                request.form.get("password", ""),
-            )
-            if user is not None:
-                login_user(SessionUser(user))
-                return redirect(_safe_next(request.args.get("next"), user.role))
-            error = "Identifiant ou mot de passe incorrect."
-    status = 401 if error else 200
-    return render_template(
-        "login.html", error=error, csrf_token=generate_csrf()
-    ), status
-
-
-def logout_view():
-    logout_user()
-    return redirect(url_for("login"))
+__all__ = ["SessionUser", "current_role", "guard_request", "init_app"]
 
 
 def _bearer_token():
@@ -181,6 +121,8 @@ def guard_request():
     if path.startswith("/api/"):
         if current_user.is_authenticated:
             g.api_scope = "session"
+            if request.method not in csrf.SAFE_METHODS and not csrf.csrf_header_valid():
+                return jsonify({"error": csrf.CSRF_REFUSED}), 403
             return None
         token = _bearer_token()
         if token is None:
@@ -192,6 +134,10 @@ def guard_request():
         if path == CALLBACK_ROUTE or path.startswith(DASH_DATA_ROUTES):
             return jsonify({"error": "authentification requise"}), 401
         return redirect(url_for("login", next=request.full_path.rstrip("?")))
+    if request.method not in csrf.SAFE_METHODS and not csrf.csrf_header_valid():
+        if path == CALLBACK_ROUTE:
+            return jsonify({"error": csrf.CSRF_REFUSED}), 403
+        abort(403, csrf.CSRF_REFUSED)
     if path == CALLBACK_ROUTE:
         return _guard_callback()
     if path.startswith(DASH_DATA_ROUTES) or path.startswith("/_"):
@@ -202,10 +148,3 @@ def guard_request():
     if not can_open(role, path):
         return render_template("forbidden.html", home=home_page(role)), 403
     return None
-
-
-def add_security_headers(response):
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    return response

@@ -11,6 +11,7 @@ import pytest
 
 from app import create_app
 from tests.broker import private_broker
+from tests.dash_client import DashRendererClient
 
 PG_ADMIN = os.environ.get("TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -42,7 +43,9 @@ def database_url(request):
 def make_app(url: str, **overrides):
     config = {"DATABASE_URL": url, "SIM_SENSORS": 80, "SECRET_KEY": "test-key"}
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    app.server.test_client_class = DashRendererClient  # sends X-CSRFToken
+    return app
 
 
 @pytest.fixture

@@ -4,7 +4,10 @@ Prints, for each database backend, in one run:
 - the ceiling: messages/s received by a bare paho subscriber that only counts;
 - the sustained rate stored by the real `MqttListener` + `IngestPipeline`, from the
   first publish to the moment `readings` holds every message (zero loss checked);
-- the publish-to-commit latency (p50/p95/p99) at a paced rate (default 2,000/s).
+- the publish-to-commit latency (p50/p95/p99) at a paced rate (default 2,000/s);
+- with `--phases workers`: one vs two worker processes on a shared subscription
+  (bench/workers.py);
+- with `--phases outage`: a 10-minute outage backlog drained (bench/outage.py).
 
 Run from the repository root (Mosquitto at --mqtt-url, PostgreSQL for --db
 postgresql with trust auth; the bench creates and drops its own database):
@@ -42,6 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 PG_BENCH_DB = "hv_bench"
 PG_BENCH_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
+PHASES = ("ceiling", "stored", "latency", "workers", "outage")
 POLL_S = 0.1  # how often the stored count is read from the database...
 POLL_NEAR_END_S = 0.01  # ...and once 90 % of the messages are in
 CONNECT_TIMEOUT_S = 15.0
@@ -599,6 +603,8 @@ def print_report(args, results: list[dict], machine_rows) -> None:
     for r in results:
         print(f"  {r['backend']:<14} {r['version']}")
     print()
+    if not phases & {"ceiling", "stored", "latency"}:
+        return
     print(
         f"== ingest: {args.messages:,} messages, {args.sensors:,} sensors, "
         f"latency at {args.rate:,.0f} msg/s for {args.duration:g} s =="
@@ -675,8 +681,8 @@ def bench_backend(args, backend: str) -> dict:
         most = max(args.messages, int(args.rate * args.duration))
         span = timedelta(minutes=-(-most // args.sensors) + 1)
         now = datetime.now(UTC).replace(second=0, microsecond=0)
-        bases = [now - span * k for k in (3, 2, 1)]
-        ceiling, stored, latency = Ceiling(), Stored(), Latency()
+        bases = [now - span * k for k in (5, 4, 3, 2, 1)]
+        ceiling, stored, latency, workers = Ceiling(), Stored(), Latency(), []
         if "ceiling" in args.phases:
             print(f"[{backend}] ceiling (bare subscriber)...", flush=True)
             ceiling = run_ceiling(args, bench_db.dev_euis, bases[0])
@@ -696,6 +702,10 @@ def bench_backend(args, backend: str) -> dict:
                 f"[{backend}]   p50 {latency.p(50):.1f} ms, p95 {latency.p(95):.1f} ms",
                 flush=True,
             )
+        if "workers" in args.phases:
+            from bench.workers import run_one_and_two
+
+            workers = run_one_and_two(args, bench_db, bases[3:])
     finally:
         bench_db.close()
     return {
@@ -704,6 +714,7 @@ def bench_backend(args, backend: str) -> dict:
         "ceiling": ceiling,
         "stored": stored,
         "latency": latency,
+        "workers": workers,
     }
 
 
@@ -730,12 +741,35 @@ def parse_args(argv=None):
     parser.add_argument(
         "--phases",
         default="ceiling,stored,latency",
-        help="comma-separated subset of ceiling,stored,latency",
+        help=f"comma-separated subset of {','.join(PHASES)}",
+    )
+    parser.add_argument(
+        "--outage-s",
+        type=float,
+        default=600,
+        help="outage phase: seconds the worker stays away (recorded figure: 600)",
+    )
+    parser.add_argument(
+        "--outage-rates",
+        default="pma,high",
+        help="outage phase: msg/s during the outage, comma-separated numbers, "
+        "'pma' (1,100 sensors every 12.5 min) or 'high' (demo fleet rate x100)",
     )
     args = parser.parse_args(argv)
     args.phases = {p.strip() for p in args.phases.split(",") if p.strip()}
-    if not args.phases <= {"ceiling", "stored", "latency"}:
-        parser.error("--phases: choose among ceiling, stored, latency")
+    if not args.phases <= set(PHASES):
+        parser.error(f"--phases: choose among {', '.join(PHASES)}")
+    from bench.outage import HIGH_RATE, PMA_RATE
+
+    named = {"pma": PMA_RATE, "high": HIGH_RATE}
+    try:
+        args.outage_rates = [
+            named.get(r.strip()) or float(r) for r in args.outage_rates.split(",")
+        ]
+    except ValueError:
+        parser.error("--outage-rates: numbers, 'pma' or 'high'")
+    if args.outage_s <= 0 or min(args.outage_rates) <= 0:
+        parser.error("--outage-s and --outage-rates must be positive")
     if args.messages < 1 or args.sensors < 1 or args.rate <= 0 or args.duration <= 0:
         parser.error("--messages, --sensors, --rate and --duration must be positive")
     return args
@@ -750,8 +784,18 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     backends = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     load_before = os.getloadavg()
+    per_backend = args.phases & {"ceiling", "stored", "latency", "workers"}
+    outage = []
     try:
-        results = [bench_backend(args, backend) for backend in backends]
+        results = (
+            [bench_backend(args, backend) for backend in backends]
+            if per_backend
+            else []
+        )
+        if "outage" in args.phases:
+            from bench.outage import run_outage
+
+            outage = run_outage(args, backends)
     except (OSError, RuntimeError) as error:  # broker or database unreachable
         print(f"bench aborted: {error}", file=sys.stderr)
         return 2
@@ -760,6 +804,14 @@ def main(argv=None) -> int:
     loads += ", after " + " ".join(f"{x:.2f}" for x in os.getloadavg())
     rows.append(("load average", f"before {loads} (1/5/15 min)"))
     print_report(args, results, rows)
+    if "workers" in args.phases:
+        from bench.workers import print_workers
+
+        print_workers(args, results)
+    if outage:
+        from bench.outage import print_outage
+
+        print_outage(args, outage)
     return 0
 
 

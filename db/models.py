@@ -155,6 +155,7 @@ class ServiceStatus(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     host: Mapped[str | None] = mapped_column(String(100))  # machine:pid
+    state_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     queue_depth: Mapped[int | None] = mapped_column(Integer)  # pipeline queue
     write_ms: Mapped[float | None] = mapped_column(Float)  # last DB write, ms
     db_errors: Mapped[int | None] = mapped_column(Integer)  # failed batch commits

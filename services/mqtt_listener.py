@@ -160,6 +160,9 @@ class MqttListener:
         queue depth and how long the previous heartbeat took to commit."""
         # paho has no public accessor for the client id it was given
         client_id = self.client._client_id.decode() or "hypervision-ingest"
+        if self.state != getattr(self, "_beat_state", None):
+            # seen at the heartbeat: "since" is right to HEARTBEAT_S seconds
+            self._beat_state, self._state_since = self.state, utcnow()
         started = time.perf_counter()
         try:
             with self.pipeline.database.session() as session:
@@ -171,6 +174,7 @@ class MqttListener:
                     reconnects=self.reconnects,
                     started_at=self.started_at,
                     host=f"{socket.gethostname()}:{os.getpid()}",
+                    state_since=self._state_since,
                     queue_depth=self.pipeline.queue.qsize(),
                     write_ms=getattr(self, "_write_ms", None),
                     db_errors=self.pipeline.counters.db_errors,

@@ -24,6 +24,9 @@ def upgrade() -> None:
             existing_nullable=False,
         )
         batch.add_column(sa.Column("host", sa.String(100), nullable=True))
+        batch.add_column(
+            sa.Column("state_since", sa.DateTime(timezone=True), nullable=True)
+        )
         batch.add_column(sa.Column("queue_depth", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("write_ms", sa.Float(), nullable=True))
         batch.add_column(sa.Column("db_errors", sa.Integer(), nullable=True))
@@ -31,7 +34,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("service_status") as batch:
-        for column in ("db_errors", "write_ms", "queue_depth", "host"):
+        for column in ("db_errors", "write_ms", "queue_depth", "state_since", "host"):
             batch.drop_column(column)
         batch.alter_column(
             "name",

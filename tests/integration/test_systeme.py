@@ -171,7 +171,8 @@ def logged(app, username="operateur"):
     return client
 
 
-def test_operator_sees_workers_refusals_jobs_and_database(mqtt_app):
+def test_operator_sees_workers_refusals_jobs_and_database(database_url):
+    mqtt_app = make_app(database_url, MQTT_URL="mqtt://127.0.0.1:1")
     seed(mqtt_app.server.extensions["hypervision_db"])
     response = refresh(logged(mqtt_app))
     assert response.status_code == 200
@@ -187,7 +188,8 @@ def test_operator_sees_workers_refusals_jobs_and_database(mqtt_app):
     status = texts(out["systeme-status"]["children"])
     assert "Connecté et abonné" in status  # worker-a keeps the ingest connected
     assert "Reconnexions : 2" in status  # only live workers count
-    assert "Base de données (SQLite)" in status
+    kind = "SQLite" if database_url.startswith("sqlite") else "PostgreSQL"
+    assert f"Base de données ({kind})" in status
     assert "ms" in status
 
     banner = texts(out["systeme-banner"]["children"])

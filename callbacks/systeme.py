@@ -8,6 +8,7 @@ from dash import Input, Output, State, html, no_update
 from sqlalchemy.exc import SQLAlchemyError
 
 from components.feed import local_time
+from components.kpi import number_fr
 from components.quality import job_runs_table
 from components.system_charts import dead_reasons_chart, latency_chart, rate_chart
 from components.system_view import (
@@ -45,23 +46,26 @@ def sources_table(overview: dict):
         html.Tr(
             [
                 html.Td(s["source"]),
-                html.Td(f"{s['age_s']:.0f} s"),
                 html.Td(local_time(s["last"], TIME)),
+                html.Td(f"{s['age_s']:.0f} s"),
+                html.Td(number_fr(s["accepted"])),
+                html.Td(number_fr(s["rejected"])),
+                html.Td(number_fr(s["duplicates"])),
             ]
         )
         for s in overview["sources"]
     ]
+    headers = ("Source", "Dernier message", "Âge", "Acceptés", "Refusés", "Doublons")
     return html.Div(
         [
-            html.H2("Dernier message par source", className="h6"),
+            html.H2("Par source (compteurs : dernière heure)", className="h6"),
             html.Table(
                 [
-                    html.Thead(
-                        html.Tr([html.Th("Source"), html.Th("Âge"), html.Th("Heure")])
-                    ),
-                    html.Tbody(rows or [html.Tr(html.Td("aucun message", colSpan=3))]),
+                    html.Thead(html.Tr([html.Th(h) for h in headers])),
+                    html.Tbody(rows or [html.Tr(html.Td("aucun message", colSpan=6))]),
                 ],
-                className="table table-sm table-striped",
+                className="table table-sm table-striped small",
+                id="systeme-source-table",
             ),
         ]
     )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from db.models import JobRun
+
+log = logging.getLogger(__name__)
 
 FAILED = "erreur"
 UNITS = ("weeks", "days", "hours", "minutes", "seconds")
@@ -30,10 +33,14 @@ class _IntervalRecorder:
 
 
 def job_intervals(settings: dict) -> dict[str, timedelta]:
+    """Each job's interval; empty (next runs unknown) if registration changed."""
     from services.jobs import register_jobs
 
     recorder = _IntervalRecorder()
-    register_jobs(recorder, None, settings)
+    try:
+        register_jobs(recorder, None, settings)
+    except Exception:  # the page must not fail for an estimate
+        log.warning("intervalles des tâches inconnus", exc_info=True)
     return recorder.intervals
 
 

@@ -65,6 +65,24 @@ def dead_letters_by_reason(session: Session, since: datetime) -> list[tuple[str,
     return [(reason, count) for reason, count in rows]
 
 
+def _sources(last: dict, per_minute: list[dict], now: datetime) -> list[dict]:
+    """Per source: its last message and what the last hour brought."""
+    hour = {}
+    for row in per_minute:
+        counts = hour.setdefault(row["source"], dict.fromkeys(ingest_stats.FIELDS, 0))
+        for name in ingest_stats.FIELDS:
+            counts[name] += row[name]
+    return [
+        {
+            "source": SOURCE_LABELS.get(s, s),
+            "age_s": (now - t).total_seconds(),
+            "last": t,
+            **hour.get(s, dict.fromkeys(ingest_stats.FIELDS, 0)),
+        }
+        for s, t in sorted(last.items())
+    ]
+
+
 def db_round_trip_ms(session: Session) -> float:
     """A timed `SELECT 1` from this (web) process: what a page waits for at least."""
     started = time.perf_counter()
@@ -84,6 +102,7 @@ def system_overview(
     last = ingest_stats.last_message_by_source(session)
     label, span = WINDOWS.get(window, WINDOWS[DEFAULT_WINDOW])
     dialect = session.get_bind().dialect.name
+    per_minute = ingest_stats.per_minute(session, now - timedelta(hours=1))
     return {
         "now": now,
         "mqtt_enabled": bool(settings.get("MQTT_URL")),
@@ -93,16 +112,9 @@ def system_overview(
         "jobs": job_status.jobs_summary(
             session, job_status.job_intervals(settings), now
         ),
-        "per_minute": ingest_stats.per_minute(session, now - timedelta(hours=1)),
+        "per_minute": per_minute,
         "totals": ingest_stats.totals(session),
-        "sources": [
-            {
-                "source": SOURCE_LABELS.get(s, s),
-                "age_s": (now - t).total_seconds(),
-                "last": t,
-            }
-            for s, t in sorted(last.items())
-        ],
+        "sources": _sources(last, per_minute, now),
         "dead_reasons": dead_letters_by_reason(session, now - span),
         "dead_window": label,
     }

@@ -9,7 +9,7 @@ import pytest
 
 from db.models import DeadLetter, JobRun, ServiceStatus
 from db.types import utcnow
-from services import service_status
+from services import ingest_stats, service_status
 from tests.conftest import make_app
 
 OUTPUTS = [
@@ -129,6 +129,10 @@ def seed(database):
                     payload_size=1,
                 )
             )
+        tally = ingest_stats.Tally()
+        tally.add("native", now - timedelta(minutes=3), accepted=5, rejected=2)
+        tally.add("tts", now - timedelta(minutes=2), accepted=1, duplicates=4)
+        ingest_stats.save(session, tally)
         session.add_all(
             [
                 JobRun(
@@ -191,6 +195,12 @@ def test_operator_sees_workers_refusals_jobs_and_database(database_url):
     kind = "SQLite" if database_url.startswith("sqlite") else "PostgreSQL"
     assert f"Base de données ({kind})" in status
     assert "ms" in status
+
+    sources = rows_of(out["systeme-sources"]["children"], "systeme-source-table")
+    native = next(r for r in sources if r.startswith("Capteurs (JSON natif)"))
+    assert native.endswith(" 5 2 0")  # accepted, refused, duplicates (last hour)
+    tts = next(r for r in sources if r.startswith("The Things Stack"))
+    assert tts.endswith(" 1 0 4")
 
     banner = texts(out["systeme-banner"]["children"])
     assert "muet" in banner and "worker-b" in banner

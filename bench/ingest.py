@@ -21,17 +21,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-import multiprocessing as mp
 import os
-import platform
-import shutil
-import sqlite3
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,198 +35,26 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 ROOT = Path(__file__).resolve().parents[1]
-PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
-PG_BENCH_DB = "hv_bench"
-PG_BENCH_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
+if str(ROOT) not in sys.path:  # `python bench/ingest.py` works too
+    sys.path.insert(0, str(ROOT))
+
+from bench.bench_db import BenchDatabase, machine  # noqa: E402
+from bench.publisher import (  # noqa: E402
+    Publisher,
+    PublishPlan,
+    PublishResult,
+    _host_port,
+    _new_root,
+    _purge_session,
+)
+
 PHASES = ("ceiling", "stored", "latency", "workers", "outage")
 POLL_S = 0.1  # how often the stored count is read from the database...
 POLL_NEAR_END_S = 0.01  # ...and once 90 % of the messages are in
 CONNECT_TIMEOUT_S = 15.0
-MAX_PENDING = 20_000  # publisher: messages published but not yet acknowledged
 RECEIVE_MAXIMUM = 65_535  # bare subscriber: the broker may send this many unacked
 
 log = logging.getLogger("bench.ingest")
-
-
-# -- the publisher process ----------------------------------------------------
-@dataclass
-class PublishPlan:
-    """What one publisher process sends: N distinct (sensor, ts) readings."""
-
-    url: str
-    topic_root: str
-    dev_euis: list[str]
-    base: datetime  # first measurement time; each round over the sensors is +1 min
-    messages: int
-    rate: float | None = None  # None: as fast as possible
-
-
-@dataclass
-class PublishResult:
-    sent: int = 0
-    acked: int = 0
-    first_publish: float = 0.0  # time.time()
-    all_acked: float = 0.0
-    error: str | None = None
-
-
-def _reading(plan: PublishPlan, i: int, seq: int):
-    from services.simulator import SimReading
-
-    sensors = len(plan.dev_euis)
-    round_, sensor = divmod(i, sensors)
-    return SimReading(
-        dev_eui=plan.dev_euis[sensor],
-        measured_at=plan.base + timedelta(minutes=round_),
-        distance_mm=400 + (i * 37) % 1500,
-        battery_pct=float(60 + i % 40),
-        temperature_c=round(5.0 + (i % 100) / 10, 1),
-        tilt=False,
-        seq=seq,
-    )
-
-
-def _message(plan: PublishPlan, i: int, seq: int) -> tuple[str, bytes]:
-    from services.simulator import native_payload, native_topic
-
-    reading = _reading(plan, i, seq)
-    return native_topic(plan.topic_root, reading.dev_eui), native_payload(reading)
-
-
-def publisher_main(plan: PublishPlan, conn) -> None:
-    """Child process: connect, get ready, wait for "go", publish, report."""
-    result = PublishResult()
-    all_acked = threading.Event()
-    acked = [0]
-
-    def on_publish(_client, _userdata, _mid, _reason, _properties):
-        acked[0] += 1
-        if acked[0] >= plan.messages:
-            all_acked.set()
-
-    # MQTT 3.1.1 like most network-server bridges; QoS 1, paho's default window.
-    client = mqtt.Client(
-        CallbackAPIVersion.VERSION2,
-        client_id=f"{plan.topic_root}-pub",
-        protocol=mqtt.MQTTv311,
-    )
-    client.on_publish = on_publish
-    host, port = _host_port(plan.url)
-    try:
-        client.connect(host, port, keepalive=60)
-    except OSError as error:
-        conn.send(("error", f"publisher cannot connect: {error}"))
-        return
-    client.loop_start()
-    # Payloads of the as-fast-as-possible runs are encoded before the clock starts.
-    ready = (
-        [_message(plan, i, i) for i in range(plan.messages)]
-        if plan.rate is None
-        else None
-    )
-    conn.send(("ready", None))
-    conn.recv()  # "go"
-    result.first_publish = time.time()
-    if ready is not None:
-        for sent, (topic, payload) in enumerate(ready):
-            # paho keys unacknowledged messages by their 16-bit id: keep fewer
-            # than 65,535 of them pending or some would be overwritten and lost.
-            while sent - acked[0] >= MAX_PENDING:
-                time.sleep(0.0005)
-            client.publish(topic, payload, qos=1)
-        result.sent = len(ready)
-    else:  # paced: the publish time (µs since the epoch) travels in `seq`
-        start = time.monotonic()
-        sent = 0
-        while sent < plan.messages:
-            due = min(plan.messages, int((time.monotonic() - start) * plan.rate) + 1)
-            while sent < due:
-                topic, payload = _message(plan, sent, time.time_ns() // 1000)
-                client.publish(topic, payload, qos=1)
-                sent += 1
-            time.sleep(0.001)
-        result.sent = sent
-    if all_acked.wait(120):
-        result.all_acked = time.time()
-    else:
-        result.error = "publisher: PUBACKs missing after 120 s"
-    result.acked = acked[0]
-    client.disconnect()
-    client.loop_stop()
-    conn.send(("done", result))
-
-
-class Publisher:
-    """The publisher child process, driven from the bench."""
-
-    def __init__(self, plan: PublishPlan):
-        ctx = mp.get_context("spawn")  # no inherited threads, its own GIL
-        self._conn, child = ctx.Pipe()
-        self.process = ctx.Process(
-            target=publisher_main, args=(plan, child), name="bench-publisher"
-        )
-        self.result: PublishResult | None = None
-
-    def start(self) -> None:
-        self.process.start()
-        if not self._conn.poll(120):
-            raise RuntimeError("publisher not ready after 120 s")
-        kind, value = self._conn.recv()
-        if kind != "ready":
-            raise RuntimeError(value)
-
-    def go(self) -> None:
-        self._conn.send("go")
-
-    def done(self) -> bool:
-        if self.result is None and self._conn.poll():
-            kind, value = self._conn.recv()
-            self.result = value if kind == "done" else PublishResult(error=value)
-        return self.result is not None
-
-    def join(self, timeout: float = 150.0) -> PublishResult:
-        if self.process.pid is None:  # never started
-            return PublishResult(error="publisher not started")
-        deadline = time.monotonic() + timeout
-        while not self.done() and time.monotonic() < deadline:
-            if not self.process.is_alive() and not self._conn.poll():
-                break
-            time.sleep(0.05)
-        self.process.join(5)
-        if self.process.is_alive():
-            self.process.terminate()
-            self.process.join(5)
-        return self.result or PublishResult(error="publisher died")
-
-
-# -- helpers --------------------------------------------------------------------
-def _host_port(url: str) -> tuple[str, int]:
-    from urllib.parse import urlparse
-
-    parsed = urlparse(url)
-    return parsed.hostname or "127.0.0.1", parsed.port or 1883
-
-
-def _new_root() -> str:
-    return "bench" + uuid.uuid4().hex[:10]
-
-
-def _purge_session(url: str, client_id: str) -> None:
-    """Drop the persistent session the listener left on the broker."""
-    client = mqtt.Client(
-        CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5
-    )
-    host, port = _host_port(url)
-    properties = Properties(PacketTypes.CONNECT)
-    properties.SessionExpiryInterval = 0
-    try:
-        client.connect(host, port, clean_start=True, properties=properties)
-        client.loop_start()
-        time.sleep(0.2)
-        client.disconnect()
-        client.loop_stop()
-    except OSError:
-        log.warning("session %s not purged from the broker", client_id)
 
 
 def _percentile(sorted_values: list[float], q: float) -> float:
@@ -502,90 +323,6 @@ def _enqueue_ms(database) -> list[float]:
         return sorted(at.timestamp() * 1000 - seq / 1000 for seq, at in rows)
 
 
-# -- databases --------------------------------------------------------------------
-class BenchDatabase:
-    """A fresh, migrated, seeded database, removed on close."""
-
-    def __init__(self, backend: str, sensors: int):
-        from db.engine import Database
-        from db.migrate import upgrade
-
-        self.backend = backend
-        self._tmp: str | None = None
-        if backend == "sqlite":
-            self._tmp = tempfile.mkdtemp(prefix="hv_bench_")
-            self.url = f"sqlite:///{self._tmp}/bench.db"
-        else:
-            self._pg_admin(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
-            self._pg_admin(f"CREATE DATABASE {PG_BENCH_DB}")
-            self.url = PG_BENCH_URL
-        upgrade(self.url)
-        self.database = Database(self.url)
-        self.dev_euis = self._seed(sensors)
-
-    def _seed(self, sensors: int) -> list[str]:
-        from db.seed import seed_demo_fleet, seed_territory
-        from services.readings import load_devices
-
-        with self.database.session() as session:
-            seed_territory(session)
-            seed_demo_fleet(session, sensors)
-        with self.database.session() as session:
-            return sorted(load_devices(session))
-
-    @staticmethod
-    def _pg_admin(sql: str) -> None:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(sql)
-
-    def version(self) -> str:
-        if self.backend == "sqlite":
-            return f"SQLite {sqlite3.sqlite_version}"
-        from sqlalchemy import text
-
-        with self.database.session() as session:
-            return "PostgreSQL " + session.scalar(text("SHOW server_version"))
-
-    def close(self) -> None:
-        self.database.engine.dispose()
-        if self._tmp:
-            shutil.rmtree(self._tmp, ignore_errors=True)
-        else:
-            self._pg_admin(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
-
-
-# -- report -------------------------------------------------------------------------
-def machine() -> list[tuple[str, str]]:
-    model = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        mosquitto = subprocess.run(
-            ["mosquitto", "-h"], capture_output=True, text=True, timeout=5
-        ).stdout.splitlines()[0]
-    except (OSError, IndexError, subprocess.SubprocessError):
-        mosquitto = "?"
-    import paho.mqtt
-    import sqlalchemy
-
-    return [
-        ("CPUs (nproc)", str(len(os.sched_getaffinity(0)))),
-        ("CPU model", model),
-        ("Python", platform.python_version()),
-        ("SQLite", sqlite3.sqlite_version),
-        ("SQLAlchemy", sqlalchemy.__version__),
-        ("paho-mqtt", paho.mqtt.__version__),
-        ("broker", mosquitto),
-    ]
-
-
 def _fmt_rate(value: float) -> str:
     return f"{value:,.0f}" if value else "-"
 
@@ -776,8 +513,6 @@ def parse_args(argv=None):
 
 
 def main(argv=None) -> int:
-    if str(ROOT) not in sys.path:  # `python bench/ingest.py` works too
-        sys.path.insert(0, str(ROOT))
     logging.basicConfig(
         level=logging.WARNING, format="%(levelname)s %(name)s %(message)s"
     )

@@ -18,16 +18,10 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bench.ingest import (
-    POLL_S,
-    BenchDatabase,
-    Publisher,
-    PublishPlan,
-    RowCounter,
-    _new_root,
-    _purge_session,
-)
+from bench.bench_db import BenchDatabase
+from bench.ingest import POLL_S, RowCounter
 from bench.ingest_worker import Worker, WorkerPlan
+from bench.publisher import Publisher, PublishPlan, _new_root, _purge_session
 
 # PMA: ~1,100 sensors, one reading every 10-15 min each -> about 1.5 msg/s.
 PMA_RATE = 1_100 / (12.5 * 60)
@@ -44,7 +38,10 @@ class OutageRun:
     root: str = field(default_factory=_new_root)
     outage_s: float = 0.0  # first publish -> last PUBACK (worker away throughout)
     drain_s: float = 0.0  # worker launched -> every row stored
-    drain_connected_s: float = 0.0  # worker subscribed -> every row stored
+    # worker reported subscribed -> every row stored: a lower bound, since the
+    # broker resumes the session and sends at CONNACK, before the SUBACK
+    drain_connected_s: float = 0.0
+    start_s: float = 0.0  # worker launched -> subscribed (Python start, imports)
     stored: int = 0
     peak_rss_kb: int = 0
     counters: dict = field(default_factory=dict)
@@ -82,6 +79,7 @@ def _drain(run: OutageRun, args, bench_db) -> None:
             time.sleep(POLL_S)
         run.drain_s = seen - worker.started
         run.drain_connected_s = seen - worker.connected
+        run.start_s = worker.connected - worker.started
         run.peak_rss_kb = worker.read_peak_rss()
     except RuntimeError as error:
         run.error = str(error)
@@ -154,6 +152,7 @@ def _run(args, dbs: dict) -> list[OutageRun]:
 
 
 def print_outage(args, runs: list[OutageRun]) -> None:
+    print()
     print(f"== outage backlog: worker away {args.outage_s:g} s, then drained ==")
     header = (
         f"{'backend':<11}{'msg/s':>8}{'messages':>10}{'outage s':>10}{'drain s':>9}"
@@ -172,7 +171,9 @@ def print_outage(args, runs: list[OutageRun]) -> None:
         print(
             f"{run.backend} at {run.rate:,.1f} msg/s: {run.stored:,}/"
             f"{run.expected:,} rows; drain {run.drain_s:.1f} s from the worker's "
-            f"launch, {run.drain_connected_s:.1f} s from its subscription"
+            f"launch ({run.start_s:.1f} s to start and subscribe), "
+            f"{run.drain_connected_s:.1f} s after it reported subscribed; "
+            f"{run.stored / run.drain_s if run.drain_s else 0:,.0f} msg/s overall"
             + (f"; {run.error}" if run.error else "")
         )
     print()

@@ -13,16 +13,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from bench.ingest import (
-    Publisher,
-    PublishPlan,
-    RowCounter,
-    _new_root,
-    _publish_rate,
-    _purge_session,
-    _wait_for,
-)
+from bench.ingest import RowCounter, _publish_rate, _wait_for
 from bench.ingest_worker import Worker, WorkerPlan
+from bench.publisher import Publisher, PublishPlan, _new_root, _purge_session
 
 
 @dataclass
@@ -115,6 +108,7 @@ def run_one_and_two(args, bench_db, bases) -> list[WorkersRun]:
 
 
 def print_workers(args, results: list[dict]) -> None:
+    print()
     print(f"== one vs two ingest workers: {args.messages:,} messages ==")
     header = f"{'backend':<11}{'1 worker/s':>12}{'2 workers/s':>13}{'2/1':>6}  check"
     print(header)

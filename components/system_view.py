@@ -121,7 +121,7 @@ def status_cards(overview: dict):
     return dbc.Row([dbc.Col(c, md=4, xl=True) for c in cards], className="g-3")
 
 
-def _worker_row(worker: dict, now):
+def _worker_row(worker: dict):
     label, color = WORKER_STATES.get(worker["state"], (worker["state"], "secondary"))
     queue = worker["queue_depth"]
     return html.Tr(
@@ -168,7 +168,7 @@ def workers_table(overview: dict):
             dbc.Table(
                 [
                     html.Thead(html.Tr([html.Th(h) for h in WORKER_HEADERS])),
-                    html.Tbody([_worker_row(w, overview["now"]) for w in workers]),
+                    html.Tbody([_worker_row(w) for w in workers]),
                 ],
                 size="sm",
                 striped=True,

@@ -4,7 +4,10 @@ Prints, for each database backend, in one run:
 - the ceiling: messages/s received by a bare paho subscriber that only counts;
 - the sustained rate stored by the real `MqttListener` + `IngestPipeline`, from the
   first publish to the moment `readings` holds every message (zero loss checked);
-- the publish-to-commit latency (p50/p95/p99) at a paced rate (default 2,000/s).
+- the publish-to-commit latency (p50/p95/p99) at a paced rate (default 2,000/s);
+- with `--phases workers`: one vs two worker processes on a shared subscription
+  (bench/workers.py);
+- with `--phases outage`: a 10-minute outage backlog drained (bench/outage.py).
 
 Run from the repository root (Mosquitto at --mqtt-url, PostgreSQL for --db
 postgresql with trust auth; the bench creates and drops its own database):
@@ -18,17 +21,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-import multiprocessing as mp
 import os
-import platform
-import shutil
-import sqlite3
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -39,197 +35,26 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 ROOT = Path(__file__).resolve().parents[1]
-PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
-PG_BENCH_DB = "hv_bench"
-PG_BENCH_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
+if str(ROOT) not in sys.path:  # `python bench/ingest.py` works too
+    sys.path.insert(0, str(ROOT))
+
+from bench.bench_db import BenchDatabase, machine  # noqa: E402
+from bench.publisher import (  # noqa: E402
+    Publisher,
+    PublishPlan,
+    PublishResult,
+    _host_port,
+    _new_root,
+    _purge_session,
+)
+
+PHASES = ("ceiling", "stored", "latency", "workers", "outage")
 POLL_S = 0.1  # how often the stored count is read from the database...
 POLL_NEAR_END_S = 0.01  # ...and once 90 % of the messages are in
 CONNECT_TIMEOUT_S = 15.0
-MAX_PENDING = 20_000  # publisher: messages published but not yet acknowledged
 RECEIVE_MAXIMUM = 65_535  # bare subscriber: the broker may send this many unacked
 
 log = logging.getLogger("bench.ingest")
-
-
-# -- the publisher process ----------------------------------------------------
-@dataclass
-class PublishPlan:
-    """What one publisher process sends: N distinct (sensor, ts) readings."""
-
-    url: str
-    topic_root: str
-    dev_euis: list[str]
-    base: datetime  # first measurement time; each round over the sensors is +1 min
-    messages: int
-    rate: float | None = None  # None: as fast as possible
-
-
-@dataclass
-class PublishResult:
-    sent: int = 0
-    acked: int = 0
-    first_publish: float = 0.0  # time.time()
-    all_acked: float = 0.0
-    error: str | None = None
-
-
-def _reading(plan: PublishPlan, i: int, seq: int):
-    from services.simulator import SimReading
-
-    sensors = len(plan.dev_euis)
-    round_, sensor = divmod(i, sensors)
-    return SimReading(
-        dev_eui=plan.dev_euis[sensor],
-        measured_at=plan.base + timedelta(minutes=round_),
-        distance_mm=400 + (i * 37) % 1500,
-        battery_pct=float(60 + i % 40),
-        temperature_c=round(5.0 + (i % 100) / 10, 1),
-        tilt=False,
-        seq=seq,
-    )
-
-
-def _message(plan: PublishPlan, i: int, seq: int) -> tuple[str, bytes]:
-    from services.simulator import native_payload, native_topic
-
-    reading = _reading(plan, i, seq)
-    return native_topic(plan.topic_root, reading.dev_eui), native_payload(reading)
-
-
-def publisher_main(plan: PublishPlan, conn) -> None:
-    """Child process: connect, get ready, wait for "go", publish, report."""
-    result = PublishResult()
-    all_acked = threading.Event()
-    acked = [0]
-
-    def on_publish(_client, _userdata, _mid, _reason, _properties):
-        acked[0] += 1
-        if acked[0] >= plan.messages:
-            all_acked.set()
-
-    # MQTT 3.1.1 like most network-server bridges; QoS 1, paho's default window.
-    client = mqtt.Client(
-        CallbackAPIVersion.VERSION2,
-        client_id=f"{plan.topic_root}-pub",
-        protocol=mqtt.MQTTv311,
-    )
-    client.on_publish = on_publish
-    host, port = _host_port(plan.url)
-    try:
-        client.connect(host, port, keepalive=60)
-    except OSError as error:
-        conn.send(("error", f"publisher cannot connect: {error}"))
-        return
-    client.loop_start()
-    # Payloads of the as-fast-as-possible runs are encoded before the clock starts.
-    ready = (
-        [_message(plan, i, i) for i in range(plan.messages)]
-        if plan.rate is None
-        else None
-    )
-    conn.send(("ready", None))
-    conn.recv()  # "go"
-    result.first_publish = time.time()
-    if ready is not None:
-        for sent, (topic, payload) in enumerate(ready):
-            # paho keys unacknowledged messages by their 16-bit id: keep fewer
-            # than 65,535 of them pending or some would be overwritten and lost.
-            while sent - acked[0] >= MAX_PENDING:
-                time.sleep(0.0005)
-            client.publish(topic, payload, qos=1)
-        result.sent = len(ready)
-    else:  # paced: the publish time (µs since the epoch) travels in `seq`
-        start = time.monotonic()
-        sent = 0
-        while sent < plan.messages:
-            due = min(plan.messages, int((time.monotonic() - start) * plan.rate) + 1)
-            while sent < due:
-                topic, payload = _message(plan, sent, time.time_ns() // 1000)
-                client.publish(topic, payload, qos=1)
-                sent += 1
-            time.sleep(0.001)
-        result.sent = sent
-    if all_acked.wait(120):
-        result.all_acked = time.time()
-    else:
-        result.error = "publisher: PUBACKs missing after 120 s"
-    result.acked = acked[0]
-    client.disconnect()
-    client.loop_stop()
-    conn.send(("done", result))
-
-
-class Publisher:
-    """The publisher child process, driven from the bench."""
-
-    def __init__(self, plan: PublishPlan):
-        ctx = mp.get_context("spawn")  # no inherited threads, its own GIL
-        self._conn, child = ctx.Pipe()
-        self.process = ctx.Process(
-            target=publisher_main, args=(plan, child), name="bench-publisher"
-        )
-        self.result: PublishResult | None = None
-
-    def start(self) -> None:
-        self.process.start()
-        if not self._conn.poll(120):
-            raise RuntimeError("publisher not ready after 120 s")
-        kind, value = self._conn.recv()
-        if kind != "ready":
-            raise RuntimeError(value)
-
-    def go(self) -> None:
-        self._conn.send("go")
-
-    def done(self) -> bool:
-        if self.result is None and self._conn.poll():
-            kind, value = self._conn.recv()
-            self.result = value if kind == "done" else PublishResult(error=value)
-        return self.result is not None
-
-    def join(self, timeout: float = 150.0) -> PublishResult:
-        if self.process.pid is None:  # never started
-            return PublishResult(error="publisher not started")
-        deadline = time.monotonic() + timeout
-        while not self.done() and time.monotonic() < deadline:
-            if not self.process.is_alive() and not self._conn.poll():
-                break
-            time.sleep(0.05)
-        self.process.join(5)
-        if self.process.is_alive():
-            self.process.terminate()
-            self.process.join(5)
-        return self.result or PublishResult(error="publisher died")
-
-
-# -- helpers --------------------------------------------------------------------
-def _host_port(url: str) -> tuple[str, int]:
-    from urllib.parse import urlparse
-
-    parsed = urlparse(url)
-    return parsed.hostname or "127.0.0.1", parsed.port or 1883
-
-
-def _new_root() -> str:
-    return "bench" + uuid.uuid4().hex[:10]
-
-
-def _purge_session(url: str, client_id: str) -> None:
-    """Drop the persistent session the listener left on the broker."""
-    client = mqtt.Client(
-        CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5
-    )
-    host, port = _host_port(url)
-    properties = Properties(PacketTypes.CONNECT)
-    properties.SessionExpiryInterval = 0
-    try:
-        client.connect(host, port, clean_start=True, properties=properties)
-        client.loop_start()
-        time.sleep(0.2)
-        client.disconnect()
-        client.loop_stop()
-    except OSError:
-        log.warning("session %s not purged from the broker", client_id)
 
 
 def _percentile(sorted_values: list[float], q: float) -> float:
@@ -498,90 +323,6 @@ def _enqueue_ms(database) -> list[float]:
         return sorted(at.timestamp() * 1000 - seq / 1000 for seq, at in rows)
 
 
-# -- databases --------------------------------------------------------------------
-class BenchDatabase:
-    """A fresh, migrated, seeded database, removed on close."""
-
-    def __init__(self, backend: str, sensors: int):
-        from db.engine import Database
-        from db.migrate import upgrade
-
-        self.backend = backend
-        self._tmp: str | None = None
-        if backend == "sqlite":
-            self._tmp = tempfile.mkdtemp(prefix="hv_bench_")
-            self.url = f"sqlite:///{self._tmp}/bench.db"
-        else:
-            self._pg_admin(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
-            self._pg_admin(f"CREATE DATABASE {PG_BENCH_DB}")
-            self.url = PG_BENCH_URL
-        upgrade(self.url)
-        self.database = Database(self.url)
-        self.dev_euis = self._seed(sensors)
-
-    def _seed(self, sensors: int) -> list[str]:
-        from db.seed import seed_demo_fleet, seed_territory
-        from services.readings import load_devices
-
-        with self.database.session() as session:
-            seed_territory(session)
-            seed_demo_fleet(session, sensors)
-        with self.database.session() as session:
-            return sorted(load_devices(session))
-
-    @staticmethod
-    def _pg_admin(sql: str) -> None:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(sql)
-
-    def version(self) -> str:
-        if self.backend == "sqlite":
-            return f"SQLite {sqlite3.sqlite_version}"
-        from sqlalchemy import text
-
-        with self.database.session() as session:
-            return "PostgreSQL " + session.scalar(text("SHOW server_version"))
-
-    def close(self) -> None:
-        self.database.engine.dispose()
-        if self._tmp:
-            shutil.rmtree(self._tmp, ignore_errors=True)
-        else:
-            self._pg_admin(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
-
-
-# -- report -------------------------------------------------------------------------
-def machine() -> list[tuple[str, str]]:
-    model = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        mosquitto = subprocess.run(
-            ["mosquitto", "-h"], capture_output=True, text=True, timeout=5
-        ).stdout.splitlines()[0]
-    except (OSError, IndexError, subprocess.SubprocessError):
-        mosquitto = "?"
-    import paho.mqtt
-    import sqlalchemy
-
-    return [
-        ("CPUs (nproc)", str(len(os.sched_getaffinity(0)))),
-        ("CPU model", model),
-        ("Python", platform.python_version()),
-        ("SQLite", sqlite3.sqlite_version),
-        ("SQLAlchemy", sqlalchemy.__version__),
-        ("paho-mqtt", paho.mqtt.__version__),
-        ("broker", mosquitto),
-    ]
-
-
 def _fmt_rate(value: float) -> str:
     return f"{value:,.0f}" if value else "-"
 
@@ -599,6 +340,8 @@ def print_report(args, results: list[dict], machine_rows) -> None:
     for r in results:
         print(f"  {r['backend']:<14} {r['version']}")
     print()
+    if not phases & {"ceiling", "stored", "latency"}:
+        return
     print(
         f"== ingest: {args.messages:,} messages, {args.sensors:,} sensors, "
         f"latency at {args.rate:,.0f} msg/s for {args.duration:g} s =="
@@ -675,8 +418,8 @@ def bench_backend(args, backend: str) -> dict:
         most = max(args.messages, int(args.rate * args.duration))
         span = timedelta(minutes=-(-most // args.sensors) + 1)
         now = datetime.now(UTC).replace(second=0, microsecond=0)
-        bases = [now - span * k for k in (3, 2, 1)]
-        ceiling, stored, latency = Ceiling(), Stored(), Latency()
+        bases = [now - span * k for k in (5, 4, 3, 2, 1)]
+        ceiling, stored, latency, workers = Ceiling(), Stored(), Latency(), []
         if "ceiling" in args.phases:
             print(f"[{backend}] ceiling (bare subscriber)...", flush=True)
             ceiling = run_ceiling(args, bench_db.dev_euis, bases[0])
@@ -696,6 +439,10 @@ def bench_backend(args, backend: str) -> dict:
                 f"[{backend}]   p50 {latency.p(50):.1f} ms, p95 {latency.p(95):.1f} ms",
                 flush=True,
             )
+        if "workers" in args.phases:
+            from bench.workers import run_one_and_two
+
+            workers = run_one_and_two(args, bench_db, bases[3:])
     finally:
         bench_db.close()
     return {
@@ -704,6 +451,7 @@ def bench_backend(args, backend: str) -> dict:
         "ceiling": ceiling,
         "stored": stored,
         "latency": latency,
+        "workers": workers,
     }
 
 
@@ -730,28 +478,59 @@ def parse_args(argv=None):
     parser.add_argument(
         "--phases",
         default="ceiling,stored,latency",
-        help="comma-separated subset of ceiling,stored,latency",
+        help=f"comma-separated subset of {','.join(PHASES)}",
+    )
+    parser.add_argument(
+        "--outage-s",
+        type=float,
+        default=600,
+        help="outage phase: seconds the worker stays away (recorded figure: 600)",
+    )
+    parser.add_argument(
+        "--outage-rates",
+        default="pma,high",
+        help="outage phase: msg/s during the outage, comma-separated numbers, "
+        "'pma' (1,100 sensors every 12.5 min) or 'high' (demo fleet rate x100)",
     )
     args = parser.parse_args(argv)
     args.phases = {p.strip() for p in args.phases.split(",") if p.strip()}
-    if not args.phases <= {"ceiling", "stored", "latency"}:
-        parser.error("--phases: choose among ceiling, stored, latency")
+    if not args.phases <= set(PHASES):
+        parser.error(f"--phases: choose among {', '.join(PHASES)}")
+    from bench.outage import HIGH_RATE, PMA_RATE
+
+    named = {"pma": PMA_RATE, "high": HIGH_RATE}
+    try:
+        args.outage_rates = [
+            named.get(r.strip()) or float(r) for r in args.outage_rates.split(",")
+        ]
+    except ValueError:
+        parser.error("--outage-rates: numbers, 'pma' or 'high'")
+    if args.outage_s <= 0 or min(args.outage_rates) <= 0:
+        parser.error("--outage-s and --outage-rates must be positive")
     if args.messages < 1 or args.sensors < 1 or args.rate <= 0 or args.duration <= 0:
         parser.error("--messages, --sensors, --rate and --duration must be positive")
     return args
 
 
 def main(argv=None) -> int:
-    if str(ROOT) not in sys.path:  # `python bench/ingest.py` works too
-        sys.path.insert(0, str(ROOT))
     logging.basicConfig(
         level=logging.WARNING, format="%(levelname)s %(name)s %(message)s"
     )
     args = parse_args(argv)
     backends = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     load_before = os.getloadavg()
+    per_backend = args.phases & {"ceiling", "stored", "latency", "workers"}
+    outage = []
     try:
-        results = [bench_backend(args, backend) for backend in backends]
+        results = (
+            [bench_backend(args, backend) for backend in backends]
+            if per_backend
+            else []
+        )
+        if "outage" in args.phases:
+            from bench.outage import run_outage
+
+            outage = run_outage(args, backends)
     except (OSError, RuntimeError) as error:  # broker or database unreachable
         print(f"bench aborted: {error}", file=sys.stderr)
         return 2
@@ -760,6 +539,14 @@ def main(argv=None) -> int:
     loads += ", after " + " ".join(f"{x:.2f}" for x in os.getloadavg())
     rows.append(("load average", f"before {loads} (1/5/15 min)"))
     print_report(args, results, rows)
+    if "workers" in args.phases:
+        from bench.workers import print_workers
+
+        print_workers(args, results)
+    if outage:
+        from bench.outage import print_outage
+
+        print_outage(args, outage)
     return 0
 
 

@@ -136,12 +136,18 @@ class ServiceStatus(Base):
 
     __tablename__ = "service_status"
 
-    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    # "ingest:<MQTT client id>" for each ingest worker, so several workers show apart
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
     state: Mapped[str] = mapped_column(String(20))
     detail: Mapped[str] = mapped_column(String(300), default="")
     reconnects: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    host: Mapped[str | None] = mapped_column(String(100))  # machine:pid
+    state_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    queue_depth: Mapped[int | None] = mapped_column(Integer)  # pipeline queue
+    write_ms: Mapped[float | None] = mapped_column(Float)  # last DB write, ms
+    db_errors: Mapped[int | None] = mapped_column(Integer)  # failed batch commits
 
 
 class User(Base):

@@ -8,7 +8,10 @@ in on_connect so that every reconnection renews them.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
+import time
 from dataclasses import dataclass
 from urllib.parse import unquote, urlparse
 
@@ -153,15 +156,30 @@ class MqttListener:
                 return
 
     def write_status(self) -> None:
+        """One heartbeat row per worker (keyed by its MQTT client id), with the
+        queue depth and how long the previous heartbeat took to commit."""
+        # paho has no public accessor for the client id it was given
+        client_id = self.client._client_id.decode() or "hypervision-ingest"
+        if self.state != getattr(self, "_beat_state", None):
+            # seen at the heartbeat: "since" is right to HEARTBEAT_S seconds
+            self._beat_state, self._state_since = self.state, utcnow()
+        started = time.perf_counter()
         try:
             with self.pipeline.database.session() as session:
                 service_status.beat(
                     session,
-                    "ingest",
+                    service_status.ingest_name(client_id),
                     self.state,
                     detail=f"{self.address.host}:{self.address.port}",
                     reconnects=self.reconnects,
                     started_at=self.started_at,
+                    host=f"{socket.gethostname()}:{os.getpid()}",
+                    state_since=self._state_since,
+                    queue_depth=self.pipeline.queue.qsize(),
+                    write_ms=getattr(self, "_write_ms", None),
+                    db_errors=self.pipeline.counters.db_errors,
                 )
+            # a round trip to the database from the worker, shown on the next beat
+            self._write_ms = (time.perf_counter() - started) * 1000
         except Exception:  # the database may be down: the ingest goes on
             log.warning("état du listener non enregistré", exc_info=True)

@@ -63,4 +63,6 @@ say "pip-audit (requirements.txt)"
 python3 scripts/audit_requirements.py requirements.txt
 
 say "pytest"
-python3 -m pytest "$@"
+# One pytest worker per core: each has its own private broker, databases and
+# browser port, so the suite runs in about half the time.
+python3 -m pytest -n auto "$@"

@@ -56,6 +56,23 @@ def topics(root: str) -> list[str]:
     return [f"{root}/waste/+/up", "v3/+/devices/+/up", f"{root}/vigilance/reports"]
 
 
+def share_group(shared: bool | str | None) -> str | None:
+    """The share group to subscribe through, or None for a plain subscription.
+
+    True means the default group; a text is a group name (MQTT_SHARED_GROUP).
+    """
+    if shared is True:
+        return SHARE_GROUP
+    if not shared:
+        return None
+    group = str(shared).strip()
+    if not group or any(c in group for c in "/+#"):
+        raise ValueError(
+            f"MQTT_SHARED_GROUP invalide : {shared!r} (un nom sans / + ni #)"
+        )
+    return group
+
+
 class MqttListener:
     """Feeds the pipeline from the broker and reports its state in the database."""
 
@@ -65,12 +82,13 @@ class MqttListener:
         pipeline: IngestPipeline,
         topic_root: str = "pma",
         client_id: str = "hypervision-ingest",
-        shared: bool = False,
+        shared: bool | str | None = False,
     ):
         self.address = parse_mqtt_url(url)
         self.pipeline = pipeline
         self.topic_root = topic_root
-        self.shared = shared
+        self.share_group = share_group(shared)
+        self._stopping = False
         self.state = "disconnected"
         self.reconnects = 0
         self.started_at = utcnow()
@@ -111,7 +129,14 @@ class MqttListener:
             target=self._heartbeat, name="mqtt-heartbeat", daemon=True
         ).start()
 
-    def stop(self) -> None:
+    def stop(self, flush_s: float = 10.0) -> None:
+        """Leave cleanly: commit and acknowledge what is queued, then disconnect.
+
+        Deliveries arriving meanwhile are left unacknowledged: the broker keeps
+        them for this session and sends them again when it reconnects.
+        """
+        self._stopping = True
+        self.pipeline.drain(flush_s)
         self._stop.set()
         self.client.disconnect()
         self.client.loop_stop()
@@ -125,7 +150,7 @@ class MqttListener:
         if self._connected_once:
             self.reconnects += 1
         self._connected_once = True
-        prefix = f"$share/{SHARE_GROUP}/" if self.shared else ""
+        prefix = f"$share/{self.share_group}/" if self.share_group else ""
         client.subscribe([(prefix + t, 1) for t in topics(self.topic_root)])
 
     def _on_subscribe(self, _client, _userdata, _mid, reason_codes, _properties):
@@ -141,6 +166,8 @@ class MqttListener:
         log.warning("déconnecté du broker MQTT : %s", reason_code)
 
     def _on_message(self, client, _userdata, message):
+        if self._stopping:
+            return  # not acknowledged: redelivered to this session next time
         mid, qos = message.mid, message.qos
         self.pipeline.submit(
             message.topic, message.payload, ack=lambda: client.ack(mid, qos)

@@ -10,7 +10,7 @@ from flask import Flask
 
 from db import engine as db_engine
 from db.engine import Database
-from services import api, exports, opendata_web, reports_web, web_auth
+from services import api, exports, opendata_web, reports_web, web_auth, web_errors
 from services.config import is_demo, load_config
 from services.setup import prepare_database
 
@@ -39,6 +39,7 @@ def create_app(config: dict | None = None) -> dash.Dash:
         prepare_database(database, settings)
     db_engine.init_app(server, database)
     web_auth.init_app(server)
+    web_errors.init_app(server)  # database down: a French 503, never a traceback
     api.init_app(server)
     exports.init_app(server)
     opendata_web.init_app(server)

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 EXCERPT_BYTES = 500
 DEVICE_REFRESH_S = 30.0
 UNKNOWN_REFRESH_S = 5.0
+RETRY_FIRST_S = 0.1  # database error: first retry, doubled up to RETRY_MAX_S
+RETRY_MAX_S = 5.0
 _DEV_EUI = "[0-9A-Za-z]+"
 
 
@@ -141,18 +143,27 @@ class IngestPipeline:
         return batch
 
     def _commit_with_retry(self, batch: list[Message]) -> None:
-        delay = 0.1
+        """Commit, retrying with a growing delay (the broker keeps the backlog:
+        nothing is acknowledged meanwhile), then acknowledge."""
+        delay = RETRY_FIRST_S
         while True:
             try:
                 self.process(batch)
                 break
-            except Exception:  # the database, never the payload: retry, keep order
+            except Exception as error:  # the database, never the payload: retry
                 self.counters.db_errors += 1
-                log.exception(
-                    "échec d'écriture du lot, nouvel essai dans %.1f s", delay
-                )
+                if delay == RETRY_FIRST_S:  # one traceback per outage, then a line
+                    log.exception(
+                        "échec d'écriture du lot, nouvel essai dans %.1f s", delay
+                    )
+                else:
+                    log.warning(
+                        "base toujours indisponible (%s), nouvel essai dans %.1f s",
+                        type(error).__name__,
+                        delay,
+                    )
                 time.sleep(delay)
-                delay = min(delay * 2, 5.0)
+                delay = min(delay * 2, RETRY_MAX_S)
         for message in batch:
             self.queue.task_done()
             if message.ack is not None:

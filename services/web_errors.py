@@ -12,7 +12,7 @@ import json
 import logging
 from collections.abc import Callable
 
-from flask import current_app, jsonify, render_template, request
+from flask import current_app, jsonify, request
 from sqlalchemy import exc
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,10 @@ def database_unavailable(error: Exception):
     if path.startswith(JSON_PREFIXES):
         body = {"error": MESSAGE, "retry_after_s": RETRY_AFTER_S}
         return jsonify(body), 503, headers
-    page = render_template("unavailable.html", retry_s=RETRY_AFTER_S, path=path)
+    # Straight from Jinja: Flask's context processors would load the user again
+    # (Flask-Login's current_user), that is, query the database that is down.
+    template = current_app.jinja_env.get_template("unavailable.html")
+    page = template.render(retry_s=RETRY_AFTER_S, path=path)
     return page, 503, headers
 
 

@@ -149,6 +149,8 @@ class TcpProxy:
 
     def cut(self) -> None:
         server, self._server = self._server, None
+        with contextlib.suppress(OSError):  # wakes the thread blocked in accept()
+            server.shutdown(socket.SHUT_RDWR)
         server.close()
         with self._lock:
             for sock in self._sockets:

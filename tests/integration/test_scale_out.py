@@ -80,3 +80,40 @@ def test_two_workers_sharing_the_subscription_store_every_reading_once(
         f"\n2 workers, abonnement partagé : {TOTAL} lectures en {elapsed:.1f} s "
         f"({TOTAL / elapsed:.0f} lectures/s, publication comprise), parts {shares}"
     )
+
+
+def test_a_shared_worker_killed_and_restarted_loses_and_doubles_nothing(
+    postgresql_url, mqtt_url, topic_root, tmp_path
+):
+    """Mosquitto 2 keeps handing a stopped member of the group its share (queued in
+    its persistent session), so nothing is lost when it comes back."""
+    database = make_app(postgresql_url).server.extensions["hypervision_db"]
+    sequence = Sequence(topic_root, sensors(database, 80))
+    first, second = start_workers(tmp_path, postgresql_url, mqtt_url, topic_root)
+    client = fast_publisher(mqtt_url)
+    half = TOTAL // 3
+    for info in sequence.publish(client, range(half)):
+        info.wait_for_publish(timeout=120)
+    assert wait_until(lambda: stored_count(database) >= half, 120, 0.05)
+    second.kill()
+    for info in sequence.publish(client, range(half, 2 * half)):
+        info.wait_for_publish(timeout=120)
+    # The survivor stores its share; the share of the killed one waits for it.
+    previous = -1
+    while (now := stored_count(database)) != previous:
+        previous = now
+        time.sleep(1.0)
+    waiting = 2 * half - now
+    second.start()
+    assert second.wait_subscribed(), second.log()
+    assert wait_until(lambda: stored_count(database) >= 2 * half, 120, 0.05)
+    summaries = [worker.stop() for worker in (first, second)]
+    client.loop_stop()
+
+    seqs = stored_seqs(database)
+    assert len(seqs) == 2 * half and set(seqs) == set(range(2 * half))
+    assert all("Worker arrêté" in text for text in summaries)
+    print(
+        f"\nWorker partagé tué : {waiting} lectures attendaient son retour chez le "
+        f"broker ; {2 * half} enregistrées une fois après son redémarrage."
+    )

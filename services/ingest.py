@@ -165,12 +165,12 @@ class IngestPipeline:
                 time.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX_S)
         for message in batch:
-            self.queue.task_done()
             if message.ack is not None:
                 try:
                     message.ack()
                 except Exception:  # a lost connection: the broker will resend
                     log.warning("acquittement impossible pour %s", message.topic)
+            self.queue.task_done()  # after the ack: drain() means acknowledged
 
     def process(self, batch: list[Message]) -> None:
         """Decode, validate and commit one batch (raises only on database errors)."""

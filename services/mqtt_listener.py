@@ -89,6 +89,7 @@ class MqttListener:
         self.topic_root = topic_root
         self.share_group = share_group(shared)
         self._stopping = False
+        self._disconnected = threading.Event()
         self.state = "disconnected"
         self.reconnects = 0
         self.started_at = utcnow()
@@ -138,7 +139,12 @@ class MqttListener:
         self._stopping = True
         self.pipeline.drain(flush_s)
         self._stop.set()
-        self.client.disconnect()
+        if self.client.is_connected():
+            # disconnect() only queues the packet: wait until the acks queued
+            # before it are on the wire, or the broker would send them again.
+            self._disconnected.clear()
+            self.client.disconnect()
+            self._disconnected.wait(5)
         self.client.loop_stop()
         self.state = "stopped"
         self.write_status()
@@ -163,6 +169,7 @@ class MqttListener:
 
     def _on_disconnect(self, _client, _userdata, _flags, reason_code, _properties):
         self.state = "disconnected"
+        self._disconnected.set()
         log.warning("déconnecté du broker MQTT : %s", reason_code)
 
     def _on_message(self, client, _userdata, message):

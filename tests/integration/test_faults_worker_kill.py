@@ -10,6 +10,7 @@ reading must be stored exactly once.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 
@@ -29,6 +30,7 @@ from tests.integration.test_mqtt import sensors
 pytestmark = pytest.mark.integration
 
 TOTAL = 50_000
+SUMMARY = r"Worker arrêté : (\d+) messages enregistrés, (\d+) doublons"
 
 
 @pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
@@ -78,3 +80,45 @@ def test_a_worker_killed_twice_mid_stream_stores_every_reading_exactly_once(
         f"({TOTAL / elapsed:.0f} lectures/s, redémarrages compris) ; "
         f"dernier démarrage : {summary.strip().splitlines()[-1]}"
     )
+
+
+def test_a_worker_stopped_with_sigterm_mid_stream_hands_over_cleanly(
+    sqlite_url, mqtt_url, topic_root, tmp_path
+):
+    """SIGTERM (docker stop, systemd): what the worker took is committed and
+    acknowledged before it leaves, so the next start gets no redelivery of it."""
+    total = 20_000
+    database = make_app(sqlite_url).server.extensions["hypervision_db"]
+    sequence = Sequence(topic_root, sensors(database, 80))
+    worker = Worker(
+        tmp_path,
+        f"hv-term-{uuid.uuid4().hex[:8]}",
+        {
+            "DATABASE_URL": sqlite_url,
+            "MQTT_URL": mqtt_url,
+            "MQTT_TOPIC_ROOT": topic_root,
+        },
+    )
+    worker.start()
+    assert worker.wait_subscribed(), worker.log()
+    client = fast_publisher(mqtt_url)
+    sent = sequence.publish(client, range(total))
+    assert wait_until(lambda: stored_count(database) >= total // 2, 120, 0.02)
+    first = worker.stop()
+    worker.start()
+    assert worker.wait_subscribed(), worker.log()
+    for info in sent:
+        info.wait_for_publish(timeout=120)
+    assert wait_until(lambda: stored_count(database) >= total, 120, 0.1)
+    second = worker.stop()[len(first) :]
+    client.loop_stop()
+
+    seqs = stored_seqs(database)
+    assert len(seqs) == total and set(seqs) == set(range(total))
+    runs = [
+        tuple(int(n) for n in re.search(SUMMARY, text).groups())
+        for text in (first, second)
+    ]
+    assert runs[0][0] > 0 and runs[1][0] > 0  # both runs stored a part
+    assert runs[0][0] + runs[1][0] == total
+    assert runs[1][1] == 0  # nothing the first run committed came back

@@ -10,7 +10,7 @@ import json
 import logging
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output
+from dash import Input, Output, html
 from plotly.utils import PlotlyJSONEncoder
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -39,15 +39,30 @@ def freshness_badge(age_s: float | None, stale_after_s: float):
     return dbc.Badge(f"Données à jour (il y a {int(age_s)} s)", color="success")
 
 
-def feed_badge():
-    """The MQTT listener is not receiving: readings wait at the broker."""
+FEED_DOWN_TITLE = (
+    "Le service d'ingestion n'est pas connecté au broker MQTT : "
+    "les mesures des capteurs n'arrivent plus."
+)
+
+
+def feed_down_badge(age_s: float | None, stale_after_s: float):
+    """The listener is not receiving (readings wait at the broker): one short
+    badge, so that the navbar keeps its width."""
+    if age_s is None:
+        text, color = "Aucune donnée", "secondary"
+    elif age_s > stale_after_s:
+        text, color = f"Données périmées ({int(age_s // 60)} min)", "danger"
+    else:
+        text, color = None, "warning"
+    parts = [html.I(className="bi bi-wifi-off me-1")]
+    parts += [f"{text} · Réception interrompue"] if text else ["Réception interrompue"]
     return dbc.Badge(
-        "Réception des capteurs interrompue",
-        color="warning",
-        text_color="dark",
-        className="hv-stale ms-2",
+        parts,
+        color=color,
+        text_color="dark" if color == "warning" else None,
+        className="hv-stale",
         id="app-feed-down",
-        title="Le service d'ingestion n'est pas connecté au broker MQTT.",
+        title=FEED_DOWN_TITLE,
     )
 
 
@@ -93,7 +108,6 @@ def register(app) -> None:
             log.warning("badge de fraîcheur : base indisponible (%s)", type(error))
             return database_badge()
         age = (utcnow() - latest).total_seconds() if latest else None
-        badge = freshness_badge(age, config["STALE_AFTER_S"])
         if config["MQTT_URL"] and ingest["state"] != "connected":
-            return [badge, feed_badge()]
-        return badge
+            return feed_down_badge(age, config["STALE_AFTER_S"])
+        return freshness_badge(age, config["STALE_AFTER_S"])

@@ -1,9 +1,10 @@
 """Broker outage under load: Mosquitto stopped for 30 s while sensors publish.
 
-The web keeps answering and says the data is stale and the feed interrupted,
-/healthz says degraded with MQTT disconnected, and the listener reconnects by
-itself once the broker is back (paho retries at most every 5 s) and stores
-every reading the broker had acknowledged, before and after the outage.
+The web keeps answering and says the data is stale and the feed interrupted
+(« Réception interrompue »); /healthz says degraded with MQTT disconnected; the
+listener reconnects by itself once the broker is back (paho retries at most
+every 5 s) and stores every reading the broker had acknowledged, before and
+after the outage.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ def test_a_30_s_broker_outage_under_load_degrades_then_recovers_without_loss(
             badge = freshness_text(web)
             if "Données périmées" in badge:
                 seen.add("périmées")
-            if "Réception des capteurs interrompue" in badge:
+            if "Réception interrompue" in badge:
                 seen.add("réception interrompue")
             code, document = health(web)
             if (code, document["status"], document["mqtt"]) == (

@@ -87,6 +87,7 @@ class IngestPipeline:
         self._devices_at = 0.0
         self._territory: Territory | None = None
         self._stop = threading.Event()
+        self._release = threading.Event()
         self._thread: threading.Thread | None = None
 
     # -- producer side -------------------------------------------------------
@@ -116,8 +117,25 @@ class IngestPipeline:
         return False
 
     # -- writer side ---------------------------------------------------------
+    def release(self, timeout: float = 10.0) -> None:
+        """Stop writing once the batch in hand is committed and acknowledged; drop
+        what is still queued. For acknowledged sources (MQTT): those messages
+        were not acknowledged, so the broker sends them again, and a stop takes
+        one batch, not the whole queue."""
+        self._release.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        while True:  # frees a producer blocked on a full queue
+            try:
+                self.queue.get_nowait()
+                self.queue.task_done()
+            except queue.Empty:
+                return
+
     def _run(self) -> None:
-        while not (self._stop.is_set() and self.queue.empty()):
+        while not self._release.is_set() and not (
+            self._stop.is_set() and self.queue.empty()
+        ):
             batch = self._take_batch()
             if batch:
                 self._commit_with_retry(batch)

@@ -131,13 +131,15 @@ class MqttListener:
         ).start()
 
     def stop(self, flush_s: float = 10.0) -> None:
-        """Leave cleanly: commit and acknowledge what is queued, then disconnect.
+        """Leave cleanly: commit and acknowledge the batch being written, then
+        disconnect.
 
-        Deliveries arriving meanwhile are left unacknowledged: the broker keeps
-        them for this session and sends them again when it reconnects.
+        Queued messages and deliveries arriving meanwhile are left unacknowledged:
+        the broker keeps them for this session and sends them again when it
+        reconnects (stored then, not counted as duplicates).
         """
         self._stopping = True
-        self.pipeline.drain(flush_s)
+        self.pipeline.release(flush_s)
         self._stop.set()
         if self.client.is_connected():
             # disconnect() only queues the packet: wait until the acks queued

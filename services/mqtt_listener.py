@@ -146,7 +146,10 @@ class MqttListener:
             # before it are on the wire, or the broker would send them again.
             self._disconnected.clear()
             self.client.disconnect()
-            self._disconnected.wait(5)
+            if not self._disconnected.wait(5):
+                log.warning("déconnexion MQTT non confirmée : acquittements perdus")
+        else:
+            log.warning("arrêt sans connexion MQTT : le broker renverra le lot")
         self.client.loop_stop()
         self.state = "stopped"
         self.write_status()

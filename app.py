@@ -17,6 +17,7 @@ from services import (
     reports_web,
     security_headers,
     web_auth,
+    web_errors,
 )
 from services.config import is_demo, load_config
 from services.setup import prepare_database
@@ -46,6 +47,7 @@ def create_app(config: dict | None = None) -> dash.Dash:
         prepare_database(database, settings)
     db_engine.init_app(server, database)
     web_auth.init_app(server, settings)
+    web_errors.init_app(server)  # database down: a French 503, never a traceback
     api.init_app(server)
     exports.init_app(server)
     opendata_web.init_app(server)

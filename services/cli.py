@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -158,6 +159,10 @@ def worker_command():
     """Run the MQTT listener (or the demo simulator) and the scheduled jobs."""
     from services.runtime import start_background
 
+    if not logging.getLogger().handlers:  # journald / docker logs read stderr
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        )
     services = start_background(_db(), _settings())
     # docker stop / systemd send SIGTERM: stop as cleanly as with Ctrl+C.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -167,7 +172,12 @@ def worker_command():
             time.sleep(1)
     except KeyboardInterrupt:
         services.stop()  # readings queued are committed and acknowledged first
-        click.echo("Worker arrêté.")
+        counters = services.pipeline.counters
+        click.echo(
+            f"Worker arrêté : {counters.accepted} messages enregistrés, "
+            f"{counters.duplicates} doublons ignorés, {counters.rejected} refusés, "
+            f"{counters.db_errors} erreurs de base."
+        )
         # A long job (monthly reports) may still run in the scheduler's thread pool;
         # it is locked and idempotent, so leave now rather than wait for it.
         sys.stdout.flush()

@@ -14,6 +14,11 @@ DEFAULTS: dict[str, object] = {
     "MQTT_URL": None,
     "MQTT_TOPIC_ROOT": "pma",
     "MQTT_CLIENT_ID": "hypervision-ingest",
+    # Set on every ingest worker of a group to share the subscription
+    # ($share/<group>/...): the broker hands each reading to one of them.
+    "MQTT_SHARED_GROUP": None,
+    # Readings held in memory by a worker; the broker keeps the rest (no ack).
+    "INGEST_MAX_QUEUE": 50_000,
     "SECRET_KEY": None,
     "HOST": "127.0.0.1",
     "PORT": 8050,
@@ -55,6 +60,7 @@ INT_KEYS = {
     "FORECAST_HORIZON_H",
     "OPENDATA_REFRESH_S",
     "TRUSTED_PROXIES",
+    "INGEST_MAX_QUEUE",
 }
 FLOAT_KEYS = {"SIM_SPEED"}
 

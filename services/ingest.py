@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 EXCERPT_BYTES = 500
 DEVICE_REFRESH_S = 30.0
 UNKNOWN_REFRESH_S = 5.0
+RETRY_FIRST_S = 0.1  # database error: first retry, doubled up to RETRY_MAX_S
+RETRY_MAX_S = 5.0
 _DEV_EUI = "[0-9A-Za-z]+"
 
 
@@ -85,6 +87,7 @@ class IngestPipeline:
         self._devices_at = 0.0
         self._territory: Territory | None = None
         self._stop = threading.Event()
+        self._release = threading.Event()
         self._thread: threading.Thread | None = None
 
     # -- producer side -------------------------------------------------------
@@ -114,8 +117,25 @@ class IngestPipeline:
         return False
 
     # -- writer side ---------------------------------------------------------
+    def release(self, timeout: float = 10.0) -> None:
+        """Stop writing once the batch in hand is committed and acknowledged; drop
+        what is still queued. For acknowledged sources (MQTT): those messages
+        were not acknowledged, so the broker sends them again, and a stop takes
+        one batch, not the whole queue."""
+        self._release.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        while True:  # frees a producer blocked on a full queue
+            try:
+                self.queue.get_nowait()
+                self.queue.task_done()
+            except queue.Empty:
+                return
+
     def _run(self) -> None:
-        while not (self._stop.is_set() and self.queue.empty()):
+        while not self._release.is_set() and not (
+            self._stop.is_set() and self.queue.empty()
+        ):
             batch = self._take_batch()
             if batch:
                 self._commit_with_retry(batch)
@@ -141,25 +161,34 @@ class IngestPipeline:
         return batch
 
     def _commit_with_retry(self, batch: list[Message]) -> None:
-        delay = 0.1
+        """Commit, retrying with a growing delay (the broker keeps the backlog:
+        nothing is acknowledged meanwhile), then acknowledge."""
+        delay = RETRY_FIRST_S
         while True:
             try:
                 self.process(batch)
                 break
-            except Exception:  # the database, never the payload: retry, keep order
+            except Exception as error:  # the database, never the payload: retry
                 self.counters.db_errors += 1
-                log.exception(
-                    "échec d'écriture du lot, nouvel essai dans %.1f s", delay
-                )
+                if delay == RETRY_FIRST_S:  # one traceback per outage, then a line
+                    log.exception(
+                        "échec d'écriture du lot, nouvel essai dans %.1f s", delay
+                    )
+                else:
+                    log.warning(
+                        "base toujours indisponible (%s), nouvel essai dans %.1f s",
+                        type(error).__name__,
+                        delay,
+                    )
                 time.sleep(delay)
-                delay = min(delay * 2, 5.0)
+                delay = min(delay * 2, RETRY_MAX_S)
         for message in batch:
-            self.queue.task_done()
             if message.ack is not None:
                 try:
                     message.ack()
                 except Exception:  # a lost connection: the broker will resend
                     log.warning("acquittement impossible pour %s", message.topic)
+            self.queue.task_done()  # after the ack: drain() means acknowledged
 
     def process(self, batch: list[Message]) -> None:
         """Decode, validate and commit one batch (raises only on database errors)."""

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from apscheduler.schedulers.base import BaseScheduler
+from sqlalchemy import func, select
 
 from db.engine import Database
 from db.models import DeadLetter, JobRun
@@ -25,6 +26,9 @@ DEAD_LETTER_RETENTION = timedelta(days=30)
 STATS_RETENTION = timedelta(days=30)
 JOB_RUN_RETENTION = timedelta(days=7)
 RETRY_AFTER = timedelta(minutes=1)
+# Several schedulers (workers) tick at their own times: a job done by another one
+# less than this share of its interval ago is not run again.
+RECENT_SHARE = 0.9
 # Heavy jobs wait a while after start, so a (re)started worker first serves ingest.
 FIRST_RUN_AFTER = {
     "qualite-previsions": timedelta(minutes=10),
@@ -57,8 +61,28 @@ def _evaluate(database: Database, settings: dict) -> str:
     return f"évaluation des prévisions : {len(table)} lignes"
 
 
-def run_job(database: Database, name: str, work: Callable[[], str]) -> str:
-    """Run `work` under the job's lock and record the outcome; returns the status."""
+def _ran_recently(database: Database, name: str, within: timedelta) -> bool:
+    with database.session() as session:
+        last = session.scalar(
+            select(func.max(JobRun.started_at)).where(
+                JobRun.job == name, JobRun.status == "ok"
+            )
+        )
+    return last is not None and utcnow() - last < within
+
+
+def run_job(
+    database: Database,
+    name: str,
+    work: Callable[[], str],
+    min_interval: timedelta | None = None,
+) -> str:
+    """Run `work` under the job's lock and record the outcome; returns the status.
+
+    With `min_interval`, a run is skipped when another scheduler completed the job
+    more recently than that: several workers started at different times then run
+    each periodic job once per period, not once per worker.
+    """
     run = JobRun(
         job=name, started_at=utcnow(), status="en_cours", host=socket.gethostname()
     )
@@ -66,6 +90,10 @@ def run_job(database: Database, name: str, work: Callable[[], str]) -> str:
         if not held:
             log.info("tâche %s déjà en cours ailleurs : ignorée", name)
             return "ignore"
+        if min_interval is not None and _ran_recently(database, name, min_interval):
+            log.info("tâche %s faite récemment par un autre worker : ignorée", name)
+            return "ignore"
+        run.started_at = utcnow()
         with database.session() as session:
             session.add(run)
         try:
@@ -111,9 +139,30 @@ def register_jobs(scheduler: BaseScheduler, database: Database, settings: dict) 
         ),
     }
 
+    from services.incident_mail import mail_configured, notify_new_incidents
+
+    if mail_configured(settings):
+        jobs["notification-incidents"] = (
+            lambda: notify_new_incidents(database, settings),
+            {"minutes": 1},
+        )
+
+    schedule(scheduler, database, jobs, FIRST_RUN_AFTER)
+
+
+def schedule(
+    scheduler: BaseScheduler,
+    database: Database,
+    jobs: dict[str, tuple[Callable[[], str], dict]],
+    first_run_after: dict[str, timedelta],
+) -> None:
+    """Add each job every `interval` (APScheduler keywords), run through run_job:
+    locked, once per period across workers, retried a minute after a failure."""
+
     def runner(name: str) -> None:
-        work, _interval = jobs[name]
-        if run_job(database, name, work) == "erreur":
+        work, interval = jobs[name]
+        recent = timedelta(**interval) * RECENT_SHARE
+        if run_job(database, name, work, min_interval=recent) == "erreur":
             scheduler.add_job(
                 runner,
                 "date",
@@ -123,16 +172,8 @@ def register_jobs(scheduler: BaseScheduler, database: Database, settings: dict) 
                 replace_existing=True,
             )
 
-    from services.incident_mail import mail_configured, notify_new_incidents
-
-    if mail_configured(settings):
-        jobs["notification-incidents"] = (
-            lambda: notify_new_incidents(database, settings),
-            {"minutes": 1},
-        )
-
     for name, (_work, interval) in jobs.items():
-        first_run = utcnow() + FIRST_RUN_AFTER.get(name, timedelta(seconds=5))
+        first_run = utcnow() + first_run_after.get(name, timedelta(seconds=5))
         scheduler.add_job(
             runner,
             "interval",

@@ -59,6 +59,23 @@ def topics(root: str) -> list[str]:
     return [f"{root}/waste/+/up", "v3/+/devices/+/up", f"{root}/vigilance/reports"]
 
 
+def share_group(shared: bool | str | None) -> str | None:
+    """The share group to subscribe through, or None for a plain subscription.
+
+    True means the default group; a text is a group name (MQTT_SHARED_GROUP).
+    """
+    if shared is True:
+        return SHARE_GROUP
+    if not shared:
+        return None
+    group = str(shared).strip()
+    if not group or any(c in group for c in "/+#"):
+        raise ValueError(
+            f"MQTT_SHARED_GROUP invalide : {shared!r} (un nom sans / + ni #)"
+        )
+    return group
+
+
 class MqttListener:
     """Feeds the pipeline from the broker and reports its state in the database."""
 
@@ -68,12 +85,14 @@ class MqttListener:
         pipeline: IngestPipeline,
         topic_root: str = "pma",
         client_id: str = "hypervision-ingest",
-        shared: bool = False,
+        shared: bool | str | None = False,
     ):
         self.address = parse_mqtt_url(url)
         self.pipeline = pipeline
         self.topic_root = topic_root
-        self.shared = shared
+        self.share_group = share_group(shared)
+        self._stopping = False
+        self._disconnected = threading.Event()
         self.state = "disconnected"
         self.reconnects = 0
         self.started_at = utcnow()
@@ -114,9 +133,26 @@ class MqttListener:
             target=self._heartbeat, name="mqtt-heartbeat", daemon=True
         ).start()
 
-    def stop(self) -> None:
+    def stop(self, flush_s: float = 10.0) -> None:
+        """Leave cleanly: commit and acknowledge the batch being written, then
+        disconnect.
+
+        Queued messages and deliveries arriving meanwhile are left unacknowledged:
+        the broker keeps them for this session and sends them again when it
+        reconnects (stored then, not counted as duplicates).
+        """
+        self._stopping = True
+        self.pipeline.release(flush_s)
         self._stop.set()
-        self.client.disconnect()
+        if self.client.is_connected():
+            # disconnect() only queues the packet: wait until the acks queued
+            # before it are on the wire, or the broker would send them again.
+            self._disconnected.clear()
+            self.client.disconnect()
+            if not self._disconnected.wait(5):
+                log.warning("déconnexion MQTT non confirmée : acquittements perdus")
+        else:
+            log.warning("arrêt sans connexion MQTT : le broker renverra le lot")
         self.client.loop_stop()
         self.state = "stopped"
         self.write_status()
@@ -128,7 +164,7 @@ class MqttListener:
         if self._connected_once:
             self.reconnects += 1
         self._connected_once = True
-        prefix = f"$share/{SHARE_GROUP}/" if self.shared else ""
+        prefix = f"$share/{self.share_group}/" if self.share_group else ""
         client.subscribe([(prefix + t, 1) for t in topics(self.topic_root)])
 
     def _on_subscribe(self, _client, _userdata, _mid, reason_codes, _properties):
@@ -141,9 +177,12 @@ class MqttListener:
 
     def _on_disconnect(self, _client, _userdata, _flags, reason_code, _properties):
         self.state = "disconnected"
+        self._disconnected.set()
         log.warning("déconnecté du broker MQTT : %s", reason_code)
 
     def _on_message(self, client, _userdata, message):
+        if self._stopping:
+            return  # not acknowledged: redelivered to this session next time
         mid, qos = message.mid, message.qos
         self.pipeline.submit(
             message.topic, message.payload, ack=lambda: client.ack(mid, qos)

@@ -43,7 +43,11 @@ def _console_progress(fraction: float) -> None:
 
 def start_background(database: Database, settings: dict) -> BackgroundServices:
     """Start the ingest (MQTT listener, or the demo feed) and the scheduler."""
-    pipeline = IngestPipeline(database, settings["MQTT_TOPIC_ROOT"])
+    pipeline = IngestPipeline(
+        database,
+        settings["MQTT_TOPIC_ROOT"],
+        max_queue=settings.get("INGEST_MAX_QUEUE", 50_000),
+    )
     pipeline.start()
     scheduler = BackgroundScheduler(timezone="UTC")
     register_jobs(scheduler, database, settings)
@@ -57,10 +61,16 @@ def start_background(database: Database, settings: dict) -> BackgroundServices:
             pipeline,
             settings["MQTT_TOPIC_ROOT"],
             settings["MQTT_CLIENT_ID"],
+            shared=settings.get("MQTT_SHARED_GROUP"),
         )
         listener.start()
         services.stoppers.append(listener.stop)
-        log.info("listener MQTT démarré sur %s", settings["MQTT_URL"])
+        log.info(
+            "listener MQTT démarré sur %s (client %s, groupe partagé %s)",
+            settings["MQTT_URL"],
+            settings["MQTT_CLIENT_ID"],
+            listener.share_group or "aucun",
+        )
     elif is_demo(settings):
         from services.demo_feed import DemoFeed
 

@@ -6,6 +6,7 @@ which is not how the hypervisor must be deployed; tests use deploy/mosquitto.con
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -40,6 +41,9 @@ class Broker:
 
     def __init__(self, folder: str):
         self.folder = folder
+        # Mosquitto started as root drops to the `mosquitto` user: without this it
+        # cannot write its persistence file, and a restart forgets every session.
+        os.chmod(folder, 0o777)
         self.port = free_port()
         self.url = f"mqtt://127.0.0.1:{self.port}"
         self.conf = Path(folder) / "mosquitto.conf"

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy.exc import DataError, IntegrityError
+
 from db.engine import Database
 from db.models import DeadLetter
 from db.types import utcnow
@@ -41,6 +43,7 @@ class Message:
     payload: bytes
     ack: Callable[[], None] | None = None
     received_at: datetime = field(default_factory=utcnow)
+    refusal: str | None = None  # set when storing it failed: kept as a dead letter
 
 
 @dataclass
@@ -161,14 +164,28 @@ class IngestPipeline:
         return batch
 
     def _commit_with_retry(self, batch: list[Message]) -> None:
-        """Commit, retrying with a growing delay (the broker keeps the backlog:
-        nothing is acknowledged meanwhile), then acknowledge."""
+        """Store the batch, then acknowledge it."""
+        self._store(batch)
+        for message in batch:
+            if message.ack is not None:
+                try:
+                    message.ack()
+                except Exception:  # a lost connection: the broker will resend
+                    log.warning("acquittement impossible pour %s", message.topic)
+            self.queue.task_done()  # after the ack: drain() means acknowledged
+
+    def _store(self, batch: list[Message]) -> None:
+        """Commit, retrying with a growing delay while the database is in trouble
+        (the broker keeps the backlog: nothing is acknowledged meanwhile)."""
         delay = RETRY_FIRST_S
         while True:
             try:
                 self.process(batch)
-                break
-            except Exception as error:  # the database, never the payload: retry
+                return
+            except Exception as error:
+                if _caused_by_a_message(error):
+                    self._isolate(batch, error)
+                    return
                 self.counters.db_errors += 1
                 if delay == RETRY_FIRST_S:  # one traceback per outage, then a line
                     log.exception(
@@ -182,13 +199,22 @@ class IngestPipeline:
                     )
                 time.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX_S)
-        for message in batch:
-            if message.ack is not None:
-                try:
-                    message.ack()
-                except Exception:  # a lost connection: the broker will resend
-                    log.warning("acquittement impossible pour %s", message.topic)
-            self.queue.task_done()  # after the ack: drain() means acknowledged
+
+    def _isolate(self, batch: list[Message], error: Exception) -> None:
+        """A message the database refuses must not block the others for ever:
+        store them one by one and keep the culprit as a dead letter."""
+        if len(batch) > 1:
+            for message in batch:
+                self._store([message])
+            return
+        message = batch[0]
+        if message.refusal is not None:  # even its dead letter cannot be stored
+            log.error("message abandonné (%s) : %s", message.topic[:100], error)
+            self.counters.rejected += 1
+            return
+        log.warning("message impossible à enregistrer (%s)", type(error).__name__)
+        message.refusal = f"enregistrement impossible ({type(error).__name__})"
+        self._store([message])
 
     def process(self, batch: list[Message]) -> None:
         """Decode, validate and commit one batch (raises only on database errors)."""
@@ -196,6 +222,8 @@ class IngestPipeline:
         rows, dead, reports, stats = [], [], [], ingest_stats.Tally()
         for message in batch:
             try:
+                if message.refusal is not None:
+                    raise Refused(message.refusal, self._source(message.topic))
                 kind, value = self._classify(message, now)
             except Refused as refused:
                 dead.append(_dead_letter(message, refused.reason))
@@ -227,7 +255,7 @@ class IngestPipeline:
     def _classify(self, message: Message, now: datetime):
         topic = message.topic
         if len(message.payload) > decoders.MAX_PAYLOAD_BYTES:
-            source = "native" if self._native.match(topic) else "tts"
+            source = self._source(topic)
             raise Refused(
                 f"charge utile trop grande ({len(message.payload)} octets > "
                 f"{decoders.MAX_PAYLOAD_BYTES})",
@@ -251,6 +279,13 @@ class IngestPipeline:
         if device is None:
             raise Refused(f"capteur inconnu (DevEUI {uplink.dev_eui})", source)
         return "reading", reading_row(uplink, device, message.received_at)
+
+    def _source(self, topic: str) -> str:
+        if topic == self._reports:
+            return "vigilance"
+        if self._native.match(topic):
+            return "native"
+        return "tts" if self._tts.match(topic) else "other"
 
     def _report(self, payload: bytes, now: datetime) -> dict:
         """A validated incident report (same rules as the API and the form)."""
@@ -282,12 +317,21 @@ class IngestPipeline:
         self._devices_at = time.monotonic()
 
 
+def _caused_by_a_message(error: Exception) -> bool:
+    """Errors a payload can cause (bad value, constraint, a bug on odd input),
+    as opposed to the database being down, locked or not migrated."""
+    if isinstance(error, DataError | IntegrityError):
+        return True
+    return not type(error).__module__.startswith(("sqlalchemy", "psycopg", "sqlite3"))
+
+
 def _dead_letter(message: Message, reason: str) -> DeadLetter:
+    # PostgreSQL text cannot hold NUL: keep it visible as U+FFFD.
     excerpt = message.payload[:EXCERPT_BYTES].decode("utf-8", errors="replace")
     return DeadLetter(
         received_at=message.received_at,
-        topic=message.topic[:300],
+        topic=message.topic[:300].replace("\x00", "\ufffd"),
         reason=reason[:300],
-        payload_excerpt=excerpt,
+        payload_excerpt=excerpt.replace("\x00", "\ufffd"),
         payload_size=len(message.payload),
     )

@@ -149,12 +149,6 @@ def test_a_report_with_a_lone_surrogate_is_a_dead_letter_not_a_stuck_batch(fuzz_
 
 
 @pytest.mark.integration
-@pytest.mark.xfail(
-    reason="services/ingest.py (_dead_letter) stores raw NUL bytes in "
-    "payload_excerpt; PostgreSQL refuses them and the writer retries the batch "
-    "for ever. Owned by the 'faults' helper.",
-    strict=False,
-)
 def test_a_payload_with_a_nul_byte_becomes_a_dead_letter_on_postgresql(
     postgresql_url,
 ):
@@ -186,3 +180,39 @@ def test_a_mixed_batch_counts_each_message_once(fuzz_db):
     pipeline.process([Message(topic, payload) for topic, payload in batch])
     after = totals(fuzz_db)
     assert [a - b for a, b in zip(after, before, strict=True)] == [2, 2, 1, 2]
+
+
+class _BrokenOnOneShape(IngestPipeline):
+    """Stands for a bug on an input nobody foresaw: the code raises on it."""
+
+    def _classify(self, message, now):
+        if message.payload == b"POISON":
+            raise TypeError("unforeseen input")
+        return super()._classify(message, now)
+
+
+def test_a_message_that_breaks_its_batch_is_isolated_and_the_others_stored(fuzz_db):
+    eui = known_euis(fuzz_db)[1]
+    start = utcnow()
+    acked = []
+    pipeline = _BrokenOnOneShape(fuzz_db, ROOT)
+    pipeline.start()
+    for i in range(20):
+        payload = (
+            b"POISON"
+            if i == 7
+            else fz.dumps({"ts": fz.iso(start.replace(microsecond=0)) [:-1]
+                           + f".{i:03d}Z", "distance_mm": 900 + i})
+        )  # fmt: skip
+        pipeline.submit(
+            f"{ROOT}/waste/{eui}/up", payload, ack=lambda i=i: acked.append(i)
+        )
+    assert pipeline.drain(60)
+    pipeline.stop()
+    assert sorted(acked) == list(range(20))  # nothing left unacknowledged
+    with fuzz_db.session() as session:
+        reasons = session.scalars(
+            select(DeadLetter.reason).where(DeadLetter.payload_excerpt == "POISON")
+        ).all()
+    assert reasons == ["enregistrement impossible (TypeError)"]
+    assert pipeline.counters.accepted == 19

@@ -33,6 +33,8 @@ def set_csrf_cookie(response):
     Only on HTML responses (pages, the login redirect): a page always loads before
     its callbacks, and assets then cost no user lookup.
     """
+    if response.status_code >= 500:  # the database may be down: no user lookup
+        return response
     if response.mimetype != "text/html" or not current_user.is_authenticated:
         return response
     try:

@@ -6,6 +6,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from db.seed import ATTRIBUTION
 from services.access import can_open
@@ -33,6 +34,26 @@ def nav_links(role: str | None) -> list:
     return links
 
 
+def logout_form() -> html.Form:
+    """Logging out is a POST with the session's CSRF token, never a plain link."""
+    return html.Form(
+        [
+            dcc.Input(type="hidden", name="csrf_token", value=generate_csrf()),
+            dbc.Button(
+                "Déconnexion",
+                type="submit",
+                color="light",
+                outline=True,
+                size="sm",
+                id="app-logout",
+            ),
+        ],
+        method="POST",
+        action="/logout",
+        className="m-0",
+    )
+
+
 def shell_layout():
     """The layout around every page; evaluated per request for the user's role."""
     if not current_user.is_authenticated:
@@ -56,15 +77,7 @@ def shell_layout():
                     className="text-white-50 me-3",
                     title=current_user.role_label,
                 ),
-                dbc.Button(
-                    "Déconnexion",
-                    href="/logout",
-                    external_link=True,
-                    color="light",
-                    outline=True,
-                    size="sm",
-                    id="app-logout",
-                ),
+                logout_form(),
             ],
             fluid=True,
         ),

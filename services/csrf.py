@@ -19,9 +19,16 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 CSRF_REFUSED = "jeton CSRF manquant ou invalide, rechargez la page"
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 def csrf_header_valid() -> bool:
+    """The X-CSRFToken header (Dash) or, for a plain HTML form, its csrf_token."""
+    token = request.headers.get(CSRF_HEADER, "")
+    if not token and request.mimetype in FORM_TYPES:
+        token = request.form.get("csrf_token", "")
     try:
-        validate_csrf(request.headers.get(CSRF_HEADER, ""))
+        validate_csrf(token)
     except ValidationError:
         return False
     return True

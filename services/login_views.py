@@ -137,6 +137,8 @@ def _too_many_attempts(_error):
 
 
 def logout_view():
+    if request.method != "POST":  # a link or an image must not end a session
+        return render_template("logout.html", csrf_token=generate_csrf())
     if current_user.is_authenticated:
         session = get_session()
         audit.record(

@@ -151,3 +151,7 @@ def test_elected_official_lands_on_the_summary(dash_duo, demo):
     check_summary(dash_duo, database)
     assert nav_ids(dash_duo) == {"app-nav-synthese", "app-nav-sante"}
     no_console_errors(dash_duo)
+    dash_duo.find_element("#app-logout").click()  # a POST form with the token
+    dash_duo.wait_for_element("input[name=username]")
+    dash_duo.driver.get(dash_duo.server_url + "/synthese")
+    assert "/login" in dash_duo.driver.current_url  # the session really ended

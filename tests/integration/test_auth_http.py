@@ -154,7 +154,7 @@ def test_wrong_password_and_missing_csrf_are_refused(client):
 def test_logout_ends_the_session(login_as):
     client = login_as("operateur")
     assert client.get("/").status_code == 200
-    client.get("/logout")
+    client.post("/logout")
     assert client.get("/").status_code == 302
 
 

@@ -57,7 +57,7 @@ def test_the_default_limit_is_ten_failures_a_minute_and_successes_do_not_count(a
     client = app.server.test_client()
     for _ in range(12):  # agents logging in and out all day are never blocked
         assert login(client, "operateur").status_code == 302
-        client.get("/logout")
+        client.post("/logout")
     for _ in range(10):
         assert login(client, "operateur", "mauvais").status_code == 401
     assert login(client, "operateur").status_code == 429
@@ -205,3 +205,16 @@ def test_behind_a_trusted_proxy_each_client_ip_has_its_own_limit(sqlite_url):
         assert login(first, "admin", "mauvais").status_code == 401
     assert login(first, "admin").status_code == 429
     assert login(second, "admin").status_code == 302  # same proxy, other client
+
+
+def test_a_logout_link_asks_and_only_the_posted_form_ends_the_session(app):
+    client = plain_client(app)
+    login(client, "operateur")
+    page = client.get("/logout")  # a cross-site link or image lands here
+    assert page.status_code == 200 and "Se déconnecter ?" in page.text
+    assert client.get("/").status_code == 200  # still logged in
+    refused = client.post("/logout", data={"csrf_token": "forged"})
+    assert refused.status_code == 403
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/").status_code == 302

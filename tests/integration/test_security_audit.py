@@ -27,7 +27,7 @@ def test_logins_failures_and_logouts_are_recorded_without_passwords(app, databas
     login(client, "operateur", "Secret-mal-tape-42")
     login(client, "Secret-dans-le-champ-identifiant", "demo")
     login(client, "operateur")
-    client.get("/logout")
+    client.post("/logout")
     assert events(database)[-4:] == [
         ("login_failed", "operateur", None, "127.0.0.1", None),
         ("login_failed", None, None, "127.0.0.1", "identifiant inconnu"),

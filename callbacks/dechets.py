@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
-from callbacks.grid import register_infinite_grid
+from callbacks.grid import register_infinite_grid, rows_request
 from callbacks.live_map import refresh_bins_layer
 from components.feed import local_time
 from db.engine import get_session
@@ -25,7 +25,6 @@ FILTER_INPUTS = [
     Input("dechets-fill", "value"),
     Input("dechets-status", "value"),
 ]
-MAX_BLOCK = 500
 
 
 def grid_row(item: dict) -> dict:
@@ -81,19 +80,13 @@ def register(app) -> None:
     def update_bins_grid(request, commune, kind, fill_class, status):
         if not request:
             return no_update
-        start = max(int(request.get("startRow") or 0), 0)
-        end = min(int(request.get("endRow") or start + 100), start + MAX_BLOCK)
-        sort = [
-            (str(s.get("colId")), s.get("sort") != "desc")
-            for s in request.get("sortModel") or []
-            if isinstance(s, dict)
-        ]
+        rows = rows_request(request)
         items, total = list_bins(
             get_session(),
             filter_from_params(commune, kind, fill_class, status),
-            limit=max(end - start, 1),
-            offset=start,
-            sort=sort,
+            limit=rows.limit,
+            offset=rows.offset,
+            sort=rows.sort,
             thresholds=thresholds(),
         )
         return {"rowData": [grid_row(i) for i in items], "rowCount": total}

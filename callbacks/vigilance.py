@@ -12,7 +12,7 @@ from dash.exceptions import PreventUpdate
 from flask_login import current_user
 
 from callbacks import vigilance_form, vigilance_map
-from callbacks.grid import register_infinite_grid
+from callbacks.grid import register_infinite_grid, rows_request
 from components.feed import local_time
 from components.vigilance import STATUS_BUTTONS, detail_card, nearby_bin
 from components.vigilance_deadlines import grid_fields
@@ -34,7 +34,6 @@ FILTER_STATES = [State(f"vigilance-{name}", "value") for name in FILTERS]
 FILTER_INPUTS = [Input(f"vigilance-{name}", "value") for name in FILTERS]
 BUTTON_IDS = [f"vigilance-{key}" for key, *_ in STATUS_BUTTONS]
 TARGET = {f"vigilance-{key}": status for key, status, *_ in STATUS_BUTTONS}
-MAX_BLOCK = 500
 
 
 def _targets():
@@ -93,20 +92,14 @@ def register(app) -> None:
     def update_vigilance_grid(request, *values):
         if not request:
             return no_update
-        start = max(int(request.get("startRow") or 0), 0)
-        end = min(int(request.get("endRow") or start + 100), start + MAX_BLOCK)
-        sort = [
-            (str(s.get("colId")), s.get("sort") != "desc")
-            for s in request.get("sortModel") or []
-            if isinstance(s, dict)
-        ]
+        rows = rows_request(request)
         items, total = list_incidents(
             get_session(),
             IncidentFilter(*values),
             _targets(),
-            limit=max(end - start, 1),
-            offset=start,
-            sort=sort,
+            limit=rows.limit,
+            offset=rows.offset,
+            sort=rows.sort,
         )
         return {"rowData": [grid_row(i) for i in items], "rowCount": total}
 

@@ -84,24 +84,33 @@ def users_section():
                 "Un identifiant existant sans mot de passe : seul son rôle change.",
                 className="small text-muted mb-2",
             ),
-            grid(
+            *selectable_grid(
                 "admin-users",
                 USER_COLUMNS,
-                "30vh",
-                dashGridOptions={"rowSelection": {"mode": "singleRow"}},
-                getRowId="params.data.username",
+                "params.data.username",
+                ("Désactiver / réactiver l'utilisateur sélectionné", "secondary"),
+                action_id="admin-user-toggle",
+                feedback_id="admin-user-feedback",
             ),
-            dbc.Button(
-                "Désactiver / réactiver l'utilisateur sélectionné",
-                id="admin-user-toggle",
-                color="secondary",
-                outline=True,
-                className="mt-2",
-            ),
-            html.Div(id="admin-user-feedback", className="small mt-2"),
         ],
         className="mb-4",
     )
+
+
+def selectable_grid(grid_id, columns, row_id, action, action_id, feedback_id) -> list:
+    """A one-row-selection grid, the button acting on the selection, its feedback."""
+    label, color = action
+    return [
+        grid(
+            grid_id,
+            columns,
+            "30vh",
+            dashGridOptions={"rowSelection": {"mode": "singleRow"}},
+            getRowId=row_id,
+        ),
+        dbc.Button(label, id=action_id, color=color, outline=True, className="mt-2"),
+        html.Div(id=feedback_id, className="small mt-2"),
+    ]
 
 
 def tokens_section():
@@ -127,21 +136,14 @@ def tokens_section():
                 className="g-2 mb-2",
             ),
             html.Div(id="admin-token-created", className="mb-3"),
-            grid(
+            *selectable_grid(
                 "admin-tokens",
                 TOKEN_COLUMNS,
-                "30vh",
-                dashGridOptions={"rowSelection": {"mode": "singleRow"}},
-                getRowId="params.data.id",
+                "params.data.id",
+                ("Révoquer le jeton sélectionné", "danger"),
+                action_id="admin-token-revoke",
+                feedback_id="admin-token-feedback",
             ),
-            dbc.Button(
-                "Révoquer le jeton sélectionné",
-                id="admin-token-revoke",
-                color="danger",
-                outline=True,
-                className="mt-2",
-            ),
-            html.Div(id="admin-token-feedback", className="small mt-2"),
         ],
         className="mb-4",
     )
